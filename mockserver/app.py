@@ -1,0 +1,234 @@
+"""The aiohttp shell: builds the application, wires the core to the clock and the network.
+
+Request pipeline (one straight line): route → error middleware → auth → parse body →
+validate → core → schedule effects → render. Everything hangs off the Application through
+typed keys; there are no module globals.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from aiohttp import web
+
+from . import errors
+from .clock import SimClock
+from .commands import Effect, SendWebhook, Simulator, StartTimer, TimerKey
+from .config import ServerConfig
+from .errors import TelnyxError
+from .ids import IdFactory
+from .media import MediaLinks
+from .scenarios import DEFAULT_SCENARIO, Scenario
+from .signing import WebhookSigner
+from .validation import SchemaRegistry
+from .webhooks import WebhookDispatcher
+
+__all__ = ["MOCK", "TENANT", "MockServer", "build_app", "json_response", "read_json_object"]
+
+log = logging.getLogger("mockserver")
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+@dataclass
+class MockServer:
+    """The running mock: config, clock, core, delivery, validators and keys."""
+
+    config: ServerConfig
+    clock: SimClock
+    simulator: Simulator
+    dispatcher: WebhookDispatcher
+    schemas: SchemaRegistry
+    signer: WebhookSigner
+    links: MediaLinks
+
+    def apply(self, effects: list[Effect]) -> None:
+        """Hand the core's effects to the clock and the dispatcher."""
+        for effect in effects:
+            if isinstance(effect, SendWebhook):
+                self.dispatcher.enqueue(effect.event, effect.at)
+            elif isinstance(effect, StartTimer):
+                self.clock.call_at(effect.at, self._timer_callback(effect.key))
+
+    def _timer_callback(self, key: TimerKey) -> Callable[[], None]:
+        def fire() -> None:
+            self.apply(self.simulator.fire(key, self.clock.now()))
+
+        return fire
+
+    def now(self) -> float:
+        return self.clock.now()
+
+    def reset(self, tenant: str | None = None) -> None:
+        self.simulator.reset(tenant)
+        self.dispatcher.forget(tenant)
+
+
+MOCK = web.AppKey("mock", MockServer)
+TENANT = "mockserver.tenant"
+
+
+def json_response(
+    data: Any, status: int = 200, headers: dict[str, str] | None = None
+) -> web.Response:
+    return web.Response(
+        body=json.dumps(data).encode("utf-8"),
+        status=status,
+        content_type="application/json",
+        headers=headers,
+    )
+
+
+def error_response(error: TelnyxError) -> web.Response:
+    return json_response(error.to_json(), status=error.status, headers=error.headers or None)
+
+
+@web.middleware
+async def error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Every failure leaves as JSON in Telnyx's error shape; never HTML, never a traceback."""
+    try:
+        return await handler(request)
+    except TelnyxError as error:
+        return error_response(error)
+    except web.HTTPRequestEntityTooLarge:
+        limit = request.app[MOCK].config.max_body_bytes
+        return error_response(errors.payload_too_large(limit))
+    except web.HTTPMethodNotAllowed as exc:
+        return error_response(errors.method_not_allowed(request.method, exc.allowed_methods))
+    except web.HTTPNotFound:
+        return error_response(errors.route_not_found(request.path))
+    except web.HTTPException as exc:
+        if exc.status < 400:
+            raise
+        return error_response(
+            TelnyxError.single(exc.status, "10015", exc.reason or "Bad Request", exc.text)
+        )
+    except Exception:
+        log.exception("unexpected error on %s %s", request.method, request.path)
+        return error_response(errors.unexpected_error())
+
+
+def bearer_key(request: web.Request) -> str:
+    """The API key from ``Authorization: Bearer KEY``, or 401 as Telnyx answers."""
+    header = request.headers.get("Authorization", "")
+    scheme, _, key = header.partition(" ")
+    key = key.strip()
+    if scheme.lower() != "bearer" or not key or " " in key:
+        raise errors.authentication_failed()
+    allowed = request.app[MOCK].config.api_keys
+    if allowed is not None and key not in allowed:
+        raise errors.authentication_failed()
+    return key
+
+
+@web.middleware
+async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    if request.path.startswith("/v2/") and request.path != "/v2/openapi.json":
+        request[TENANT] = bearer_key(request)
+    return await handler(request)
+
+
+async def read_json_object(request: web.Request) -> dict[str, Any]:
+    """The request body as a JSON object, or a Telnyx 4xx saying what is wrong with it."""
+    raw = await request.read()
+    if not raw.strip():
+        return {}  # a command with no body means "no options" (docs/fidelity.md)
+    if request.content_type != "application/json":
+        raise errors.unsupported_media_type(request.content_type)
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise errors.encoding_error(f"Error decoding request body at position {exc.start}") from exc
+    try:
+        body = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise errors.encoding_error(f"Error decoding request body at position {exc.pos}") from exc
+    except RecursionError as exc:
+        raise errors.bad_request("The request body is nested too deeply.") from exc
+    if not isinstance(body, dict):
+        raise errors.bad_request(
+            f"The request body must be a JSON object, not {type(body).__name__}."
+        )
+    return body
+
+
+def build_mock(
+    config: ServerConfig,
+    *,
+    scenario: Scenario = DEFAULT_SCENARIO,
+    signer: WebhookSigner | None = None,
+    start_time: float | None = None,
+    wall_clock: Callable[[], float] | None = None,
+    schemas: SchemaRegistry | None = None,
+) -> MockServer:
+    """Assemble a MockServer; tests pass a fixed start time and their own wall clock."""
+    import time
+
+    wall = wall_clock or time.time
+    clock = SimClock(
+        config.clock_mode,
+        start=start_time if start_time is not None else wall(),
+        time_scale=config.time_scale,
+    )
+    signer = signer or WebhookSigner.generate()
+    links = MediaLinks(
+        ttl_seconds=config.url_ttl_seconds,
+        base_url=f"http://{config.host}:{config.port}",
+        wall_clock=wall,
+    )
+    simulator = Simulator(
+        ids=IdFactory(config.seed),
+        links=links,
+        scenario=scenario,
+        call_retention_seconds=config.call_retention_seconds,
+        max_command_ids_per_call=config.max_command_ids_per_call,
+    )
+    dispatcher = WebhookDispatcher(
+        clock=clock,
+        signer=signer,
+        default_url=config.webhook_url,
+        timeout_seconds=config.webhook_timeout_seconds,
+        retry_delays=config.webhook_retry_delays,
+        journal_size=config.journal_size,
+        wall_clock=wall,
+    )
+    return MockServer(
+        config=config,
+        clock=clock,
+        simulator=simulator,
+        dispatcher=dispatcher,
+        schemas=schemas or SchemaRegistry(),
+        signer=signer,
+        links=links,
+    )
+
+
+async def _dispatcher_ctx(app: web.Application) -> AsyncIterator[None]:
+    mock = app[MOCK]
+    await mock.dispatcher.start()
+    yield
+    undelivered = await mock.dispatcher.shutdown()
+    for entry in undelivered:
+        log.warning("undelivered at shutdown: %s %s", entry.event_type, entry.event_id)
+    await mock.dispatcher.close()
+
+
+def build_app(mock: MockServer) -> web.Application:
+    """The aiohttp application: /v2 (Telnyx API), /_mock (control), /_media (downloads)."""
+    from . import control, media_routes, openapi, routes
+
+    app = web.Application(
+        middlewares=[error_middleware, auth_middleware],
+        client_max_size=mock.config.max_body_bytes,
+    )
+    app[MOCK] = mock
+    routes.add_routes(app)
+    media_routes.add_routes(app)
+    openapi.add_routes(app)
+    app.add_subapp("/_mock/", control.build_control_app(mock))
+    app.cleanup_ctx.append(_dispatcher_ctx)
+    return app

@@ -1,0 +1,557 @@
+"""The simulator core: calls, recordings and commands per tenant (sans-IO).
+
+Every entry point takes the simulated time ``now`` and returns *effects*: webhooks to send at
+a time, and timers to fire later (which come back through :meth:`Simulator.fire`). The core
+never reads a clock, sleeps or touches a socket, so the shell decides how time passes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from . import errors, events
+from .calls import Call, CallEvent, CallState, Command
+from .events import WebhookEvent
+from .ids import IdFactory, is_well_formed_call_control_id, iso_timestamp
+from .recordings import (
+    IllegalTransition,
+    Recording,
+    RecordingEvent,
+    RecordingOptions,
+    RecordingState,
+)
+from .scenarios import DEFAULT_SCENARIO, Scenario
+from .tenants import TenantState
+
+__all__ = [
+    "Effect",
+    "RecordingLinks",
+    "SendWebhook",
+    "Simulator",
+    "StartTimer",
+    "TimerKey",
+    "silence_stop_time",
+]
+
+
+@dataclass(frozen=True)
+class SendWebhook:
+    """Deliver ``event`` at simulated time ``at``."""
+
+    at: float
+    event: WebhookEvent
+
+
+@dataclass(frozen=True)
+class TimerKey:
+    """What to do when a timer fires; stale generations are ignored."""
+
+    kind: str
+    tenant: str
+    call_control_id: str
+    recording_id: str | None = None
+    generation: int = 0
+
+
+@dataclass(frozen=True)
+class StartTimer:
+    """Call :meth:`Simulator.fire` with ``key`` at simulated time ``at``."""
+
+    at: float
+    key: TimerKey
+
+
+Effect = SendWebhook | StartTimer
+
+
+class RecordingLinks(Protocol):
+    """Makes the download URL of a recording file (the shell knows the server's address)."""
+
+    def recording_url(self, recording: Recording) -> str: ...
+
+
+@dataclass
+class _Outcome:
+    result: dict[str, Any]
+    effects: list[Effect] = field(default_factory=list)
+
+
+def silence_stop_time(
+    speech: list[tuple[float, float]], start: float, timeout: float
+) -> float | None:
+    """When a silence timeout of ``timeout`` s stops a recording that started at ``start``.
+
+    Times are media seconds. The timer runs only once speech has been detected (Telnyx's
+    rule), i.e. from the end of the first speech that is heard after ``start``.
+    """
+    if timeout <= 0:
+        return None
+    heard = False
+    cursor = start
+    for span_start, span_end in sorted(speech):
+        if span_end <= start:
+            continue
+        if heard and span_start - cursor >= timeout:
+            return cursor + timeout
+        heard = True
+        cursor = max(cursor, span_end)
+    return cursor + timeout if heard else None
+
+
+class Simulator:
+    """All tenants' calls and recordings, driven by commands and timers."""
+
+    def __init__(
+        self,
+        *,
+        ids: IdFactory,
+        links: RecordingLinks,
+        scenario: Scenario = DEFAULT_SCENARIO,
+        call_retention_seconds: float = 600.0,
+        max_command_ids_per_call: int = 10_000,
+    ) -> None:
+        self.ids = ids
+        self.links = links
+        self.scenario = scenario
+        self.call_retention_seconds = call_retention_seconds
+        self.max_command_ids_per_call = max_command_ids_per_call
+        self.tenants: dict[str, TenantState] = {}
+        self._handlers: dict[Command, Callable[[Call, dict[str, Any], float], _Outcome]] = {
+            Command.ANSWER: self._answer,
+            Command.HANGUP: self._hangup,
+            Command.RECORD_START: self._record_start,
+            Command.RECORD_STOP: self._record_stop,
+            Command.RECORD_PAUSE: self._record_pause,
+            Command.RECORD_RESUME: self._record_resume,
+        }
+
+    # -- tenants -----------------------------------------------------------------------------
+
+    def tenant(self, api_key: str) -> TenantState:
+        state = self.tenants.get(api_key)
+        if state is None:
+            state = self.tenants[api_key] = TenantState(api_key)
+        return state
+
+    def reset(self, api_key: str | None = None) -> None:
+        """Forget every call and recording (of one tenant, or of all)."""
+        if api_key is None:
+            self.tenants.clear()
+        else:
+            self.tenants.pop(api_key, None)
+
+    # -- Dial and inbound calls --------------------------------------------------------------
+
+    def dial(
+        self, api_key: str, body: dict[str, Any], now: float
+    ) -> tuple[dict[str, Any], list[Effect]]:
+        """POST /v2/calls: create an outbound call; the far end answers per the scenario."""
+        tenant = self.tenant(api_key)
+        command_id = body.get("command_id")
+        if command_id is not None:
+            previous = tenant.calls.get(tenant.dial_command_ids.get(command_id, ""))
+            if previous is not None:
+                return self._dial_response(previous), []
+        to = body["to"][0] if isinstance(body["to"], list) else body["to"]
+        call = Call(
+            tenant=api_key,
+            call_control_id=self.ids.call_control_id(),
+            call_leg_id=self.ids.leg_id(now),
+            call_session_id=self.ids.leg_id(now),
+            connection_id=body["connection_id"],
+            direction="outgoing",
+            from_number=body["from"],
+            to=to,
+            start_time=now,
+            state=CallState.INITIATED,
+            client_state=body.get("client_state"),
+            webhook_url=body.get("webhook_url"),
+            webhook_url_failover=body.get("webhook_url_failover"),
+        )
+        if body.get("record") == "record-from-answer":
+            call.record_from_answer = {**body, "recording_id": self.ids.uuid4()}
+        tenant.calls[call.call_control_id] = call
+        if command_id is not None:
+            tenant.dial_command_ids[command_id] = call.call_control_id
+        effects: list[Effect] = [self._webhook(events.call_initiated(call, self.ids.uuid4(), now))]
+        scenario = self.scenario
+        ring_timeout = float(body.get("timeout_secs", 30))
+        if scenario.answer_delay <= ring_timeout:
+            effects.append(self._timer(now + scenario.answer_delay, "answer", call))
+        else:
+            effects.append(self._timer(now + ring_timeout, "ring_timeout", call))
+        time_limit = float(body.get("time_limit_secs", 14400))
+        effects.append(self._timer(now + time_limit, "time_limit", call))
+        return self._dial_response(call), effects
+
+    def inject_inbound(
+        self,
+        api_key: str,
+        *,
+        to: str,
+        from_number: str,
+        connection_id: str,
+        now: float,
+        webhook_url: str | None = None,
+        client_state: str | None = None,
+    ) -> tuple[Call, list[Effect]]:
+        """A call arrives from the far end: it is parked until the app answers it."""
+        tenant = self.tenant(api_key)
+        call = Call(
+            tenant=api_key,
+            call_control_id=self.ids.call_control_id(),
+            call_leg_id=self.ids.leg_id(now),
+            call_session_id=self.ids.leg_id(now),
+            connection_id=connection_id,
+            direction="incoming",
+            from_number=from_number,
+            to=to,
+            start_time=now,
+            state=CallState.PARKED,
+            client_state=client_state,
+            webhook_url=webhook_url,
+        )
+        tenant.calls[call.call_control_id] = call
+        return call, [self._webhook(events.call_initiated(call, self.ids.uuid4(), now))]
+
+    def far_end_hangup(
+        self, api_key: str, call_control_id: str, now: float, cause: str | None = None
+    ) -> list[Effect]:
+        """The simulated other party hangs up now (a caller giving up before answer cancels)."""
+        call = self._lookup(api_key, call_control_id)
+        call.check_command(Command.HANGUP)
+        if cause is None:
+            cause = "normal_clearing" if call.state is CallState.ANSWERED else "originator_cancel"
+        return self._end_call(call, now, cause, self._far_end_side(call), _sip_cause(cause))
+
+    # -- reads -------------------------------------------------------------------------------
+
+    def get_call(self, api_key: str, call_control_id: str, now: float) -> dict[str, Any]:
+        """GET /v2/calls/{id}: status as Telnyx returns it."""
+        if not is_well_formed_call_control_id(call_control_id):
+            raise errors.invalid_call_control_id()
+        call = self.tenant(api_key).calls.get(call_control_id)
+        if call is None:
+            raise errors.call_not_found()
+        return self._call_json(call, now)
+
+    def find_recording(self, recording_id: str) -> Recording | None:
+        """Any tenant's recording: download links are authorised by their signature."""
+        for tenant in self.tenants.values():
+            if recording_id in tenant.recordings:
+                return tenant.recordings[recording_id]
+        return None
+
+    def find_call(self, api_key: str, call_control_id: str) -> Call | None:
+        return self.tenant(api_key).calls.get(call_control_id)
+
+    # -- commands ----------------------------------------------------------------------------
+
+    def command(
+        self, api_key: str, call_control_id: str, command: Command, body: dict[str, Any], now: float
+    ) -> tuple[dict[str, Any], list[Effect]]:
+        """POST /v2/calls/{id}/actions/{command} with an already validated body."""
+        call = self._lookup(api_key, call_control_id)
+        command_id = body.get("command_id")
+        if command_id is not None and command_id in call.command_ids:
+            return {"result": "ok"}, []  # Telnyx ignores a repeated command_id
+        call.check_command(command)
+        outcome = self._handlers[command](call, body, now)
+        if command_id is not None:
+            call.remember_command_id(command_id, self.max_command_ids_per_call)
+        return outcome.result, outcome.effects
+
+    def fire(self, key: TimerKey, now: float) -> list[Effect]:
+        """A timer started earlier is due."""
+        tenant = self.tenants.get(key.tenant)
+        call = tenant.calls.get(key.call_control_id) if tenant else None
+        if tenant is None or call is None:
+            return []  # reset or purged meanwhile
+        if key.kind == "purge":
+            del tenant.calls[call.call_control_id]
+            return []
+        if not call.is_alive:
+            return []
+        if key.kind == "answer":
+            return self._far_end_answers(call, now)
+        if key.kind == "ring_timeout":
+            return self._end_call(call, now, "timeout", "unknown", "408")
+        if key.kind == "time_limit":
+            return self._end_call(call, now, "time_limit", "unknown", "200")
+        if key.kind == "far_end_hangup":
+            return self._end_call(call, now, "normal_clearing", self._far_end_side(call), "200")
+        recording = tenant.recordings.get(key.recording_id or "")
+        if recording is None or recording.state is not RecordingState.RECORDING:
+            return []
+        if key.kind == "max_length" and recording.generation == key.generation:
+            return self._stop_recording(call, recording, now, "max_length")
+        if key.kind == "silence":
+            return self._stop_recording(call, recording, now, "silence_timeout")
+        return []
+
+    # -- command handlers ----------------------------------------------------------------------
+
+    def _answer(self, call: Call, body: dict[str, Any], now: float) -> _Outcome:
+        self._take_client_state(call, body)
+        if body.get("webhook_url"):
+            call.webhook_url = body["webhook_url"]
+        if body.get("webhook_url_failover"):
+            call.webhook_url_failover = body["webhook_url_failover"]
+        result: dict[str, Any] = {"result": "ok"}
+        if body.get("record") == "record-from-answer":
+            call.record_from_answer = {**body, "recording_id": self.ids.uuid4()}
+            result["recording_id"] = call.record_from_answer["recording_id"]
+        call.apply(CallEvent.APP_ANSWERED, now)
+        return _Outcome(result, self._on_answered(call, now, "AnswerVerb"))
+
+    def _hangup(self, call: Call, body: dict[str, Any], now: float) -> _Outcome:
+        self._take_client_state(call, body)
+        if call.state is CallState.ANSWERED:
+            cause, sip = "normal_clearing", "200"
+        else:
+            cause, sip = "originator_cancel", "487"
+        side = "caller" if call.direction == "outgoing" else "callee"
+        return _Outcome({"result": "ok"}, self._end_call(call, now, cause, side, sip))
+
+    def _record_start(self, call: Call, body: dict[str, Any], now: float) -> _Outcome:
+        if call.active_recording is not None:
+            raise errors.recording_not_active(
+                "A recording is already in progress on this call; stop it first."
+            )
+        self._take_client_state(call, body)
+        options = RecordingOptions.from_record_start(body)
+        return _Outcome({"result": "ok"}, self._start_recording(call, options, now, None))
+
+    def _record_stop(self, call: Call, body: dict[str, Any], now: float) -> _Outcome:
+        recording = self._target_recording(call, body, "stop")
+        self._take_client_state(call, body)
+        return _Outcome({"result": "ok"}, self._stop_recording(call, recording, now, "record_stop"))
+
+    def _record_pause(self, call: Call, body: dict[str, Any], now: float) -> _Outcome:
+        recording = self._target_recording(call, body, "pause")
+        self._transition(recording, RecordingEvent.PAUSE, now)
+        self._take_client_state(call, body)
+        return _Outcome({"result": "ok"})
+
+    def _record_resume(self, call: Call, body: dict[str, Any], now: float) -> _Outcome:
+        recording = self._target_recording(call, body, "resume")
+        self._transition(recording, RecordingEvent.RESUME, now)
+        self._take_client_state(call, body)
+        return _Outcome({"result": "ok"}, self._max_length_timer(recording, now))
+
+    # -- internals -----------------------------------------------------------------------------
+
+    def _lookup(self, api_key: str, call_control_id: str) -> Call:
+        if not is_well_formed_call_control_id(call_control_id):
+            raise errors.invalid_call_control_id()
+        call = self.tenant(api_key).calls.get(call_control_id)
+        if call is None:
+            # Unknown, purged, or another tenant's: all look like a call that is no longer
+            # live, which is what Telnyx answers for a stale id (docs/fidelity.md).
+            raise errors.call_ended()
+        return call
+
+    def _target_recording(self, call: Call, body: dict[str, Any], verb: str) -> Recording:
+        recording_id = body.get("recording_id")
+        if recording_id is not None:
+            found = next((r for r in call.recordings if r.id == recording_id), None)
+            if found is None:
+                raise errors.recording_not_found()
+            if not found.is_active:
+                raise errors.recording_not_active(
+                    f"Recording {recording_id} has already stopped; there is nothing to {verb}."
+                )
+            return found
+        active = call.active_recording
+        if active is None:
+            raise errors.recording_not_active(
+                f"There is no active recording on this call to {verb}."
+            )
+        return active
+
+    @staticmethod
+    def _transition(recording: Recording, event: RecordingEvent, now: float) -> None:
+        try:
+            recording.apply(event, now)
+        except IllegalTransition as exc:
+            raise errors.recording_not_active(
+                f"The recording cannot {event.value}: {exc}."
+            ) from exc
+
+    @staticmethod
+    def _take_client_state(call: Call, body: dict[str, Any]) -> None:
+        # client_state given with a command is echoed in every later webhook of the call.
+        if body.get("client_state") is not None:
+            call.client_state = body["client_state"]
+
+    def _far_end_answers(self, call: Call, now: float) -> list[Effect]:
+        call.apply(CallEvent.FAR_END_ANSWERED, now)
+        return self._on_answered(call, now, "DialVerb")
+
+    def _on_answered(self, call: Call, now: float, initiated_by: str) -> list[Effect]:
+        effects: list[Effect] = [self._webhook(events.call_answered(call, self.ids.uuid4(), now))]
+        if call.record_from_answer is not None:
+            options = RecordingOptions.from_record_from_answer(
+                call.record_from_answer, initiated_by
+            )
+            recording_id = str(call.record_from_answer["recording_id"])
+            effects += self._start_recording(call, options, now, recording_id)
+        if self.scenario.hangup_after is not None:
+            effects.append(self._timer(now + self.scenario.hangup_after, "far_end_hangup", call))
+        return effects
+
+    def _start_recording(
+        self, call: Call, options: RecordingOptions, now: float, recording_id: str | None
+    ) -> list[Effect]:
+        assert call.answered_at is not None
+        recording = Recording(
+            id=recording_id or self.ids.uuid4(),
+            tenant=call.tenant,
+            call_control_id=call.call_control_id,
+            call_leg_id=call.call_leg_id,
+            call_session_id=call.call_session_id,
+            connection_id=call.connection_id,
+            from_number=call.from_number,
+            to=call.to,
+            options=options,
+            started_at=now,
+            answered_at=call.answered_at,
+            client_state=call.client_state,
+        )
+        call.recordings.append(recording)
+        self.tenants[call.tenant].recordings[recording.id] = recording
+        effects = self._max_length_timer(recording, now)
+        speech = self._audible_speech(options)
+        media_now = now - call.answered_at
+        stop_at = silence_stop_time(speech, media_now, options.timeout_secs)
+        if stop_at is not None:
+            effects.append(
+                StartTimer(
+                    call.answered_at + stop_at,
+                    TimerKey("silence", call.tenant, call.call_control_id, recording.id),
+                )
+            )
+        return effects
+
+    def _audible_speech(self, options: RecordingOptions) -> list[tuple[float, float]]:
+        spans = []
+        if options.recording_track in ("both", "inbound"):
+            spans += [(s.start, s.end) for s in self.scenario.inbound_speech]
+        if options.recording_track in ("both", "outbound"):
+            spans += [(s.start, s.end) for s in self.scenario.outbound_speech]
+        return spans
+
+    def _max_length_timer(self, recording: Recording, now: float) -> list[Effect]:
+        if recording.options.max_length <= 0:
+            return []
+        remaining = recording.options.max_length - recording.recorded_seconds(now)
+        key = TimerKey(
+            "max_length",
+            recording.tenant,
+            recording.call_control_id,
+            recording.id,
+            recording.generation,
+        )
+        return [StartTimer(now + max(remaining, 0.0), key)]
+
+    def _stop_recording(
+        self, call: Call, recording: Recording, now: float, reason: str
+    ) -> list[Effect]:
+        self._transition(recording, RecordingEvent.STOP, now)
+        recording.stop_reason = reason
+        saved_at = now + self.scenario.recording_saved_delay
+        url = self.links.recording_url(recording)
+        recording.saved = True
+        effects: list[Effect] = [
+            self._webhook(events.recording_saved(call, recording, self.ids.uuid4(), saved_at, url))
+        ]
+        if recording.options.transcription:
+            text = self.scenario.transcription_text or _default_transcript(call, recording)
+            effects.append(
+                self._webhook(
+                    events.transcription_saved(
+                        call,
+                        recording,
+                        self.ids.uuid4(),
+                        saved_at + self.scenario.transcription_saved_delay,
+                        self.ids.uuid4(),
+                        text,
+                    )
+                )
+            )
+        return effects
+
+    def _end_call(
+        self, call: Call, now: float, cause: str, source: str, sip_cause: str
+    ) -> list[Effect]:
+        call.apply(CallEvent.HANGUP, now)
+        call.hangup_cause, call.hangup_source, call.sip_hangup_cause = cause, source, sip_cause
+        effects: list[Effect] = [self._webhook(events.call_hangup(call, self.ids.uuid4(), now))]
+        active = call.active_recording
+        if active is not None:
+            effects += self._stop_recording(call, active, now, "hangup")
+        effects.append(self._timer(now + self.call_retention_seconds, "purge", call))
+        return effects
+
+    @staticmethod
+    def _far_end_side(call: Call) -> str:
+        return "callee" if call.direction == "outgoing" else "caller"
+
+    @staticmethod
+    def _webhook(event: WebhookEvent) -> SendWebhook:
+        return SendWebhook(event.occurred_at, event)
+
+    @staticmethod
+    def _timer(at: float, kind: str, call: Call) -> StartTimer:
+        return StartTimer(at, TimerKey(kind, call.tenant, call.call_control_id))
+
+    def _dial_response(self, call: Call) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "call_control_id": call.call_control_id,
+            "call_leg_id": call.call_leg_id,
+            "call_session_id": call.call_session_id,
+            "client_state": call.client_state,
+            "is_alive": False,  # "For Dial command it will always be false"
+            "record_type": "call",
+            "call_duration": 0,
+            "start_time": iso_timestamp(call.start_time),
+        }
+        if call.record_from_answer is not None:
+            data["recording_id"] = call.record_from_answer["recording_id"]
+        return data
+
+    def _call_json(self, call: Call, now: float) -> dict[str, Any]:
+        end = call.ended_at if call.ended_at is not None else now
+        data: dict[str, Any] = {
+            "call_control_id": call.call_control_id,
+            "call_leg_id": call.call_leg_id,
+            "call_session_id": call.call_session_id,
+            "client_state": call.client_state,
+            "is_alive": call.is_alive,
+            "record_type": "call",
+            "call_duration": int(end - call.start_time),
+            "start_time": iso_timestamp(call.start_time),
+        }
+        if call.ended_at is not None:
+            data["end_time"] = iso_timestamp(call.ended_at)
+        return data
+
+
+def _sip_cause(cause: str) -> str:
+    return {
+        "normal_clearing": "200",
+        "originator_cancel": "487",
+        "user_busy": "486",
+        "call_rejected": "603",
+        "timeout": "408",
+        "no_answer": "480",
+        "not_found": "404",
+    }.get(cause, "unspecified")
+
+
+def _default_transcript(call: Call, recording: Recording) -> str:
+    return (
+        f"This is a simulated transcription of recording {recording.id} on call {call.call_leg_id}."
+    )

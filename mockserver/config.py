@@ -1,0 +1,36 @@
+"""Server settings, built once by the command line or a test and passed down explicitly."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+__all__ = ["ClockMode", "ServerConfig"]
+
+ClockMode = Literal["real", "scaled", "manual"]
+
+ONE_MIB = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class ServerConfig:
+    """Everything a running mock needs to know that is not a scenario."""
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    api_keys: frozenset[str] | None = None  # None: any non-empty bearer key is a tenant
+    webhook_url: str | None = None
+    clock_mode: ClockMode = "real"
+    time_scale: float = 1.0
+    seed: int = 0
+    max_body_bytes: int = ONE_MIB
+    # Ended calls stay queryable (and their command_ids remembered) this long, in simulated
+    # seconds: Telnyx keeps call status "available 10 minutes after call ended".
+    call_retention_seconds: float = 600.0
+    max_command_ids_per_call: int = 10_000
+    webhook_timeout_seconds: float = 2.0
+    webhook_retry_delays: tuple[float, ...] = (1.0, 2.0)
+    journal_size: int = 10_000
+    url_ttl_seconds: float = 600.0
+    control_token: str | None = None
+    extra: dict[str, str] = field(default_factory=dict)

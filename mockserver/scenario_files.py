@@ -1,0 +1,139 @@
+"""Finding and loading scenario YAML files, with errors that name file, line and key."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError
+
+from .scenarios import Scenario, scenario_from_mapping
+
+__all__ = [
+    "ScenarioError",
+    "bundled_scenario_dir",
+    "list_bundled",
+    "load_scenario",
+    "load_scenario_text",
+    "resolve_scenario_path",
+]
+
+
+class ScenarioError(Exception):
+    """A scenario that cannot be used; the message is one line fit for a terminal."""
+
+
+def bundled_scenario_dir() -> Path:
+    return Path(__file__).resolve().parent.parent / "scenarios"
+
+
+def resolve_scenario_path(name_or_path: str) -> Path:
+    """A bundled name (``dual_channel`` or ``dual_channel.yaml``) or a path to a file."""
+    candidate = Path(name_or_path)
+    if candidate.is_file():
+        return candidate
+    bundled = bundled_scenario_dir()
+    for name in (name_or_path, f"{name_or_path}.yaml"):
+        path = bundled / name
+        if path.is_file() and "/" not in name_or_path:
+            return path
+    known = ", ".join(p.stem for p in sorted(bundled.glob("*.yaml")))
+    raise ScenarioError(f"unknown scenario '{name_or_path}' (bundled: {known})")
+
+
+def _line_of(node: yaml.Node | None, path: list[Any]) -> int | None:
+    """1-based line of the YAML node at ``path`` (or of its nearest parent)."""
+    line = node.start_mark.line + 1 if node is not None else None
+    for part in path:
+        if isinstance(node, yaml.MappingNode):
+            match = next((v for k, v in node.value if k.value == str(part)), None)
+            if match is None:
+                break
+            node = match
+        elif (
+            isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value)
+        ):
+            node = node.value[part]
+        else:
+            break
+        line = node.start_mark.line + 1
+    return line
+
+
+def _describe(error: ValidationError) -> str:
+    path = ".".join(str(p) for p in error.absolute_path) or "scenario"
+    value: Any = error.validator_value
+    instance: Any = error.instance
+    schema = error.schema if isinstance(error.schema, dict) else {}
+    kind = schema.get("type")
+    if isinstance(kind, list):
+        kind = next((k for k in kind if k != "null"), None)
+    if error.validator in ("type", "minimum") and kind in ("number", "integer"):
+        bound = f" ≥ {schema['minimum']:g}" if "minimum" in schema else ""
+        return f"{path} must be a {kind}{bound}"
+    if error.validator == "type":
+        return f"{path} must be of type {error.validator_value}"
+    if error.validator == "additionalProperties":
+        allowed = sorted(schema.get("properties", {}))
+        extra = (
+            sorted(set(error.instance) - set(allowed)) if isinstance(error.instance, dict) else []
+        )
+        where = f"{path}." if error.absolute_path else ""
+        return (
+            f"{where}{extra[0] if extra else '?'} is not a known key (known: {', '.join(allowed)})"
+        )
+    if error.validator == "required":
+        missing = [k for k in value if k not in instance]
+        return f"{path}.{missing[0]} is required"
+    if error.validator == "minLength":
+        return f"{path} must not be empty"
+    if error.validator == "enum":
+        return f"{path} must be one of: {', '.join(str(v) for v in value)}"
+    return f"{path}: {error.message}"
+
+
+def load_scenario_text(text: str, *, label: str, schema: dict[str, Any]) -> Scenario:
+    """Parse and validate scenario YAML; ``label`` names it in errors (a file name)."""
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        at = f":{mark.line + 1}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise ScenarioError(f"{label}{at}: invalid YAML: {problem}") from exc
+    if data is None:
+        data = {}
+    validator = Draft202012Validator(schema)
+    found = sorted(
+        validator.iter_errors(data), key=lambda e: _line_of(root, list(e.absolute_path)) or 0
+    )
+    if found:
+        first = found[0]
+        line_number = _line_of(root, list(first.absolute_path))
+        where = f"{label}:{line_number}" if line_number is not None else label
+        more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
+        raise ScenarioError(f"{where}: {_describe(first)}{more}")
+    return scenario_from_mapping(data, fallback_name=Path(label).stem)
+
+
+def load_scenario(name_or_path: str, schema: dict[str, Any]) -> Scenario:
+    path = resolve_scenario_path(name_or_path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ScenarioError(f"{path}: cannot read: {exc}") from exc
+    return load_scenario_text(text, label=path.name, schema=schema)
+
+
+def list_bundled(schema: dict[str, Any]) -> list[tuple[str, str]]:
+    """(name, description) of every bundled scenario."""
+    result = []
+    for path in sorted(bundled_scenario_dir().glob("*.yaml")):
+        scenario = load_scenario_text(
+            path.read_text(encoding="utf-8"), label=path.name, schema=schema
+        )
+        result.append((path.stem, scenario.description))
+    return result

@@ -1,0 +1,234 @@
+"""Request-body validation against the JSON Schemas in ``schemas/``, with Telnyx's errors.
+
+Validators are compiled once, when :class:`SchemaRegistry` is built at start-up. Every
+violation becomes one Telnyx error item with a ``source.pointer``; all are reported.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import copy
+import json
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+from jsonschema import Draft202012Validator, FormatChecker
+from jsonschema.exceptions import ValidationError
+
+from .errors import ErrorItem, TelnyxError
+
+__all__ = ["SchemaRegistry", "bundled_schema_dir", "is_strict_base64", "json_pointer"]
+
+
+def bundled_schema_dir() -> Path:
+    """The checkout's ``schemas/`` directory, beside the package."""
+    return Path(__file__).resolve().parent.parent / "schemas"
+
+
+def is_strict_base64(value: object) -> bool:
+    """Standard, padded Base64 (what Telnyx asks of client_state)."""
+    if not isinstance(value, str):
+        return True  # type errors are reported by the "type" keyword
+    if len(value) % 4:
+        return False
+    try:
+        base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError):
+        return False
+    return True
+
+
+def json_pointer(path: Iterable[object]) -> str:
+    """RFC 6901 pointer for a jsonschema error path."""
+    parts = [str(part).replace("~", "~0").replace("/", "~1") for part in path]
+    return "/" + "/".join(parts) if parts else ""
+
+
+INT32_RANGE = (-(2**31), 2**31 - 1)
+INT64_RANGE = (-(2**63), 2**63 - 1)
+
+
+def _in_range(bounds: tuple[int, int]) -> Callable[[object], bool]:
+    def check(value: object) -> bool:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            return True
+        return bounds[0] <= value <= bounds[1]
+
+    return check
+
+
+def _format_checker() -> FormatChecker:
+    checker = FormatChecker()
+    checker.checks("base64")(is_strict_base64)
+    checker.checks("int32")(_in_range(INT32_RANGE))
+    checker.checks("int64")(_in_range(INT64_RANGE))
+    return checker
+
+
+def _name(path: Iterable[object]) -> str:
+    parts = [str(p) for p in path]
+    return parts[-1] if parts else "body"
+
+
+def _range_text(schema: dict[str, Any]) -> str:
+    low = schema.get("minimum", schema.get("exclusiveMinimum"))
+    high = schema.get("maximum", schema.get("exclusiveMaximum"))
+    if low is not None and high is not None:
+        return f"{low} to {high}"
+    if low is not None:
+        return f"{low} or more"
+    return f"{high} or less"
+
+
+_JSON_TYPES = {
+    "string": "string",
+    "integer": "integer",
+    "number": "number",
+    "boolean": "boolean",
+    "object": "object",
+    "array": "array",
+    "null": "null",
+}
+
+
+def _error_item(error: ValidationError, root_schema: dict[str, Any]) -> Iterator[ErrorItem]:
+    path = list(error.absolute_path)
+    keyword = error.validator
+    value: Any = error.validator_value
+    schema = error.schema if isinstance(error.schema, dict) else {}
+    if keyword == "required":
+        present = error.instance if isinstance(error.instance, dict) else {}
+        for missing in value:
+            if missing not in present:
+                yield ErrorItem(
+                    "10004",
+                    "Missing required parameter",
+                    f"The '{missing}' parameter is required and cannot be blank.",
+                    json_pointer([*path, missing]),
+                )
+        return
+    pointer = json_pointer(path)
+    name = _name(path)
+    # A property may name Telnyx's specific error for any violation inside it.
+    top = root_schema.get("properties", {}).get(str(path[0]), {}) if path else {}
+    override = schema.get("x-telnyx-error") or top.get("x-telnyx-error")
+    if override:
+        yield ErrorItem(override["code"], override["title"], override.get("detail"), pointer)
+        return
+    if keyword == "enum":
+        allowed = ", ".join(sorted(str(v) for v in value))
+        yield ErrorItem(
+            "10032", "Invalid enumerated value", f"The value must be one of: {allowed}.", pointer
+        )
+    elif keyword == "const":
+        yield ErrorItem(
+            "10032",
+            "Invalid enumerated value",
+            f"The value must be one of: {error.validator_value}.",
+            pointer,
+        )
+    elif keyword == "type":
+        names = value if isinstance(value, list) else [value]
+        wanted = " or ".join(f"'{_JSON_TYPES.get(str(n), n)}'" for n in names)
+        yield ErrorItem(
+            "10026",
+            "Invalid parameter type",
+            f"The '{name}' parameter must be of type {wanted}.",
+            pointer,
+        )
+    elif keyword in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
+        yield ErrorItem(
+            "10033",
+            "Value outside of range",
+            f"The value is outside of allowed range {_range_text(schema)}",
+            pointer,
+        )
+    elif keyword in ("minLength", "maxLength"):
+        low, high = schema.get("minLength", 0), schema.get("maxLength")
+        bound = f"between {low} and {high}" if high is not None else f"at least {low}"
+        yield ErrorItem(
+            "10033",
+            "Value outside of range",
+            f"The '{name}' parameter must be {bound} characters long.",
+            pointer,
+        )
+    elif keyword in ("minItems", "maxItems"):
+        yield ErrorItem(
+            "10033",
+            "Value outside of range",
+            f"The '{name}' parameter has the wrong number of items: {error.message}.",
+            pointer,
+        )
+    elif keyword == "format" and error.validator_value == "base64":
+        yield ErrorItem(
+            "10015",
+            "Bad Request",
+            f"The '{name}' parameter must be a valid Base-64 encoded string.",
+            pointer,
+        )
+    elif keyword == "format" and error.validator_value in ("int32", "int64"):
+        low, high = INT32_RANGE if error.validator_value == "int32" else INT64_RANGE
+        yield ErrorItem(
+            "10033",
+            "Value outside of range",
+            f"The value is outside of allowed range {low} to {high}",
+            pointer,
+        )
+    elif keyword == "format":
+        yield ErrorItem(
+            "10015",
+            "Bad Request",
+            f"The '{name}' parameter must be a valid {error.validator_value}.",
+            pointer,
+        )
+    else:
+        yield ErrorItem("10015", "Bad Request", f"The '{name}' parameter is invalid.", pointer)
+
+
+class SchemaRegistry:
+    """Compiled validators for every ``schemas/*.json``, keyed by file stem."""
+
+    def __init__(self, schema_dir: Path | None = None) -> None:
+        directory = schema_dir or bundled_schema_dir()
+        self.schemas: dict[str, dict[str, Any]] = {}
+        self._validators: dict[str, Draft202012Validator] = {}
+        checker = _format_checker()
+        for path in sorted(directory.glob("*.json")):
+            schema = json.loads(path.read_text(encoding="utf-8"))
+            Draft202012Validator.check_schema(schema)
+            self.schemas[path.stem] = schema
+            self._validators[path.stem] = Draft202012Validator(schema, format_checker=checker)
+
+    def __contains__(self, name: str) -> bool:
+        return name in self._validators
+
+    def errors(self, name: str, body: Any) -> list[ErrorItem]:
+        """Every violation of schema ``name`` as Telnyx error items, in document order."""
+        schema = self.schemas[name]
+        items: list[ErrorItem] = []
+        seen: set[tuple[str, str | None]] = set()
+        found = self._validators[name].iter_errors(body)
+        for error in sorted(found, key=lambda e: [str(p) for p in e.absolute_path]):
+            for item in _error_item(error, schema):
+                key = (item.code, item.pointer)
+                if key not in seen:
+                    seen.add(key)
+                    items.append(item)
+        return items
+
+    def validate(self, name: str, body: Any) -> dict[str, Any]:
+        """Return ``body`` with top-level defaults applied, or raise a 422 listing every error."""
+        items = self.errors(name, body)
+        if items:
+            raise TelnyxError(422, items)
+        assert isinstance(body, dict)
+        return self.apply_defaults(name, body)
+
+    def apply_defaults(self, name: str, body: dict[str, Any]) -> dict[str, Any]:
+        result = dict(body)
+        for key, prop in self.schemas[name].get("properties", {}).items():
+            if key not in result and isinstance(prop, dict) and "default" in prop:
+                result[key] = copy.deepcopy(prop["default"])
+        return result

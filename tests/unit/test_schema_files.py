@@ -1,0 +1,508 @@
+"""Checks on ``schemas/*.json``.
+
+Every file must be a valid, self-contained JSON Schema (draft 2020-12). The seven request-body
+schemas must also match Telnyx's OpenAPI spec (``shared/reference/telnyx-openapi.yml`` beside the
+repo): the same properties, required lists, enums, defaults and constraint keywords at every depth.
+The only differences allowed are the mockserver additions listed in ``ALLOWED_ADDITIONS``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Iterator
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from jsonschema import Draft202012Validator, FormatChecker
+
+REPO = Path(__file__).resolve().parents[2]
+SCHEMAS_DIR = REPO / "schemas"
+SPEC_PATH = Path(
+    os.environ.get(
+        "MOCKSERVER_TELNYX_SPEC",
+        Path(__file__).resolve().parents[3] / "shared/reference/telnyx-openapi.yml",
+    )
+)
+SPEC_COMMIT = "12de4dd039fd867f7a81c8ec415e6fb6477d5687"
+
+# file stem -> Telnyx component (components.schemas.<name>)
+REQUEST_SCHEMAS = {
+    "dial": "CallRequest",
+    "answer": "AnswerRequest",
+    "hangup": "HangupRequest",
+    "record_start": "StartRecordingRequest",
+    "record_stop": "StopRecordingRequest",
+    "record_pause": "PauseRecordingRequest",
+    "record_resume": "ResumeRecordingRequest",
+}
+
+# Ranges the spec gives only in description text, enforced as minimum/maximum.
+# (file, property, minimum, maximum, sentence that must appear in the spec description)
+DESCRIPTION_RANGES = [
+    ("dial", "timeout_secs", 5, 600, "Minimum value is 5 seconds. Maximum value is 600 seconds."),
+    ("dial", "record_max_length", 0, 43200, "The minimum value is 0. The maximum value is 43200."),
+    ("dial", "record_timeout_secs", 0, None, "The minimum value is 0."),
+    (
+        "answer",
+        "record_max_length",
+        0,
+        43200,
+        "The minimum value is 0. The maximum value is 43200.",
+    ),
+    ("answer", "record_timeout_secs", 0, None, "The minimum value is 0."),
+    ("record_start", "max_length", 0, 14400, "The minimum value is 0. The maximum value is 14400."),
+    ("record_start", "timeout_secs", 0, None, "The minimum value is 0."),
+]
+
+# Keywords our schemas add on top of the spec: (file, logical path, keyword).
+ALLOWED_ADDITIONS: set[tuple[str, str, str]] = {
+    ("dial", "properties/from", "pattern"),
+    ("dial", "properties/from", "x-telnyx-error"),
+    ("dial", "properties/to", "x-telnyx-error"),
+    ("dial", "properties/to/oneOf/0", "pattern"),
+    ("dial", "properties/to/oneOf/1", "minItems"),
+    ("dial", "properties/to/oneOf/1/items", "pattern"),
+}
+for _file, _prop, _min, _max, _ in DESCRIPTION_RANGES:
+    ALLOWED_ADDITIONS.add((_file, f"properties/{_prop}", "minimum"))
+    if _max is not None:
+        ALLOWED_ADDITIONS.add((_file, f"properties/{_prop}", "maximum"))
+
+# OpenAPI-only keywords that must not survive the translation.
+DROPPED = {"example", "examples", "discriminator", "nullable", "xml", "externalDocs"}
+# Keywords whose values are data, not subschemas.
+DATA_KEYWORDS = {"enum", "const", "default", "examples", "x-telnyx-error"}
+SUBSCHEMA_ONE = {"items", "not", "contains", "propertyNames", "if", "then", "else"}
+SUBSCHEMA_LIST = {"oneOf", "anyOf", "allOf", "prefixItems"}
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def all_schema_files() -> list[Path]:
+    return sorted(SCHEMAS_DIR.glob("*.json"))
+
+
+@cache
+def load_schema(stem: str) -> dict[str, Any]:
+    with (SCHEMAS_DIR / f"{stem}.json").open(encoding="utf-8") as fh:
+        data: dict[str, Any] = json.load(fh)
+    return data
+
+
+def iter_nodes(node: Any, path: str = "") -> Iterator[tuple[str, dict[str, Any]]]:
+    """Yield (path, dict) for every dict below ``node``, skipping data keywords."""
+    if isinstance(node, dict):
+        yield path, node
+        for key, value in node.items():
+            if key not in DATA_KEYWORDS:
+                yield from iter_nodes(value, f"{path}/{key}")
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            yield from iter_nodes(value, f"{path}/{i}")
+
+
+def resolve_local(root: dict[str, Any], ref: str) -> Any:
+    assert ref.startswith("#"), f"external $ref {ref!r}"
+    node: Any = root
+    for part in ref[1:].split("/")[1:] if ref != "#" else []:
+        part = part.replace("~1", "/").replace("~0", "~")
+        node = node[int(part)] if isinstance(node, list) else node[part]
+    return node
+
+
+def deref_ours(root: dict[str, Any], node: dict[str, Any]) -> dict[str, Any]:
+    while "$ref" in node:
+        target = resolve_local(root, node["$ref"])
+        node = {**target, **{k: v for k, v in node.items() if k != "$ref"}}
+    return node
+
+
+def deref_spec(components: dict[str, Any], node: dict[str, Any]) -> dict[str, Any]:
+    while "$ref" in node:
+        name = node["$ref"].removeprefix("#/components/schemas/")
+        node = {**components[name], **{k: v for k, v in node.items() if k != "$ref"}}
+    return node
+
+
+def spec_property(components: dict[str, Any], stem: str, prop: str) -> dict[str, Any]:
+    comp = components[REQUEST_SCHEMAS[stem]]
+    return deref_spec(components, comp["properties"][prop])
+
+
+def diff_against_spec(
+    stem: str, components: dict[str, Any]
+) -> list[tuple[str, str, str, Any, Any]]:
+    """Walk spec and schema in parallel; return (category, path, keyword, spec, ours) diffs."""
+    root = load_schema(stem)
+    diffs: list[tuple[str, str, str, Any, Any]] = []
+
+    def category(keyword: str) -> str:
+        return keyword if keyword in ("required", "properties", "enum", "default") else "other"
+
+    def add(path: str, keyword: str, spec_val: Any, our_val: Any) -> None:
+        diffs.append((category(keyword), path, keyword, spec_val, our_val))
+
+    def walk(spec: Any, ours: Any, path: str) -> None:
+        if isinstance(spec, bool) or isinstance(ours, bool):
+            if spec != ours:
+                add(path, "<boolean schema>", spec, ours)
+            return
+        spec = deref_spec(components, spec)
+        ours = deref_ours(root, ours)
+        top = path == ""
+        nullable = spec.get("nullable") is True
+        for key, spec_val in spec.items():
+            if key in DROPPED or key.startswith("x-"):
+                if key in ours:
+                    add(path, key, spec_val, ours[key])
+                continue
+            if top and key in ("title", "description"):
+                continue  # the file's own title/description (checked in test_header)
+            if key == "properties":
+                if set(spec_val) != set(ours.get("properties", {})):
+                    add(path, key, sorted(spec_val), sorted(ours.get("properties", {})))
+                for name in set(spec_val) & set(ours.get("properties", {})):
+                    walk(
+                        spec_val[name],
+                        ours["properties"][name],
+                        f"{path}/properties/{name}".lstrip("/"),
+                    )
+            elif key in SUBSCHEMA_ONE or (
+                key == "additionalProperties" and isinstance(spec_val, dict)
+            ):
+                if key not in ours:
+                    add(path, key, "<schema>", None)
+                else:
+                    walk(spec_val, ours[key], f"{path}/{key}".lstrip("/"))
+            elif key in SUBSCHEMA_LIST:
+                our_key = key
+                if key == "oneOf" and "discriminator" in spec and "oneOf" not in ours:
+                    our_key = "anyOf"  # see the $comment in the schema
+                branches = ours.get(our_key, [])
+                if len(branches) != len(spec_val):
+                    add(path, key, len(spec_val), len(branches))
+                for i, (s_branch, o_branch) in enumerate(zip(spec_val, branches, strict=False)):
+                    walk(s_branch, o_branch, f"{path}/{key}/{i}".lstrip("/"))
+            elif key == "required":
+                if sorted(spec_val) != sorted(ours.get("required", [])):
+                    add(path, key, spec_val, ours.get("required"))
+            elif key == "description":
+                # may be shortened (e.g. to the first sentence), never changed
+                our_desc = ours.get("description")
+                if not our_desc or not spec_val.startswith(our_desc.rstrip(". ")):
+                    add(path, key, spec_val, our_desc)
+            elif key == "type" and nullable:
+                types = [spec_val] if isinstance(spec_val, str) else list(spec_val)
+                if sorted(ours.get("type", [])) != sorted({*types, "null"}):
+                    add(path, key, spec_val, ours.get("type"))
+            elif key == "enum" and nullable and None not in spec_val:
+                if ours.get("enum") != [*spec_val, None]:
+                    add(path, key, spec_val, ours.get("enum"))
+            elif key not in ours or ours[key] != spec_val:
+                add(path, key, spec_val, ours.get(key, "<missing>"))
+        for key, our_val in ours.items():
+            if key in spec or key in ("$comment", "$defs"):
+                continue
+            if top and key in ("$schema", "$id", "title", "description"):
+                continue
+            if key == "required" and our_val == []:
+                continue  # same as absent
+            if key == "anyOf" and "discriminator" in spec and "oneOf" in spec:
+                continue
+            if key == "format" and our_val == "base64" and path.endswith("client_state"):
+                continue
+            if (stem, path, key) in ALLOWED_ADDITIONS:
+                continue
+            add(path, key, "<absent>", our_val)
+
+    walk(components[REQUEST_SCHEMAS[stem]], root, "")
+    return diffs
+
+
+# --------------------------------------------------------------------------- fixtures
+
+
+@pytest.fixture(scope="module")
+def spec_components() -> dict[str, Any]:
+    """``components.schemas`` of the Telnyx spec, parsed once (about 2 s with libyaml)."""
+    if not SPEC_PATH.is_file():
+        pytest.skip(f"Telnyx spec not found at {SPEC_PATH}")
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    with SPEC_PATH.open(encoding="utf-8") as fh:
+        spec = yaml.load(fh, Loader=loader)  # safe: SafeLoader/CSafeLoader only
+    components: dict[str, Any] = spec["components"]["schemas"]
+    return components
+
+
+@pytest.fixture(scope="module")
+def spec_diffs(
+    spec_components: dict[str, Any],
+) -> dict[str, list[tuple[str, str, str, Any, Any]]]:
+    return {stem: diff_against_spec(stem, spec_components) for stem in REQUEST_SCHEMAS}
+
+
+def validator(stem: str) -> Draft202012Validator:
+    return Draft202012Validator(load_schema(stem), format_checker=FormatChecker())
+
+
+def is_valid(stem: str, body: Any) -> bool:
+    return not list(validator(stem).iter_errors(body))
+
+
+# --------------------------------------------------------------------------- all files
+
+
+def test_request_schema_files_exist() -> None:
+    stems = {p.stem for p in all_schema_files()}
+    assert set(REQUEST_SCHEMAS) <= stems
+
+
+@pytest.mark.parametrize("path", all_schema_files(), ids=lambda p: p.name)
+def test_valid_draft_2020_12(path: Path) -> None:
+    schema = load_schema(path.stem)
+    assert schema.get("$schema") == "https://json-schema.org/draft/2020-12/schema"
+    Draft202012Validator.check_schema(schema)
+
+
+@pytest.mark.parametrize("path", all_schema_files(), ids=lambda p: p.name)
+def test_no_external_refs(path: Path) -> None:
+    schema = load_schema(path.stem)
+    for where, node in iter_nodes(schema):
+        ref = node.get("$ref")
+        if isinstance(ref, str):
+            assert ref.startswith("#/"), f"{where}: external $ref {ref!r}"
+            resolve_local(schema, ref)  # raises if dangling
+
+
+# --------------------------------------------------------------------------- request schemas
+
+
+@pytest.mark.parametrize(("stem", "component"), REQUEST_SCHEMAS.items())
+def test_header(stem: str, component: str) -> None:
+    schema = load_schema(stem)
+    assert schema["$id"] == f"https://mockserver.local/schemas/{stem}.json"
+    assert schema["title"] == component
+    assert schema["type"] == "object"
+    assert SPEC_COMMIT[:7] in schema["description"]
+    assert f"component {component}" in schema["description"]
+    # Telnyx ignores unknown fields: no top-level additionalProperties (documented choice)
+    assert "additionalProperties" not in schema
+    assert "unevaluatedProperties" not in schema
+
+
+@pytest.mark.parametrize("stem", REQUEST_SCHEMAS)
+def test_no_openapi_only_keywords(stem: str) -> None:
+    for where, node in iter_nodes(load_schema(stem)):
+        if where.endswith("/properties"):
+            continue  # property names, not keywords
+        bad = {k for k in node if k in DROPPED or (k.startswith("x-") and k != "x-telnyx-error")}
+        assert not bad, f"{where}: {bad}"
+
+
+@pytest.mark.parametrize("stem", REQUEST_SCHEMAS)
+def test_required_matches_spec(stem: str, spec_diffs: dict[str, Any]) -> None:
+    assert [d for d in spec_diffs[stem] if d[0] == "required"] == []
+
+
+@pytest.mark.parametrize("stem", REQUEST_SCHEMAS)
+def test_property_names_match_spec(stem: str, spec_diffs: dict[str, Any]) -> None:
+    assert [d for d in spec_diffs[stem] if d[0] == "properties"] == []
+
+
+@pytest.mark.parametrize("stem", REQUEST_SCHEMAS)
+def test_enums_match_spec(stem: str, spec_diffs: dict[str, Any]) -> None:
+    assert [d for d in spec_diffs[stem] if d[0] == "enum"] == []
+
+
+@pytest.mark.parametrize("stem", REQUEST_SCHEMAS)
+def test_defaults_match_spec(stem: str, spec_diffs: dict[str, Any]) -> None:
+    assert [d for d in spec_diffs[stem] if d[0] == "default"] == []
+
+
+@pytest.mark.parametrize("stem", REQUEST_SCHEMAS)
+def test_other_keywords_match_spec(stem: str, spec_diffs: dict[str, Any]) -> None:
+    """Types, formats, lengths, ranges, descriptions, titles; additions only as allowed."""
+    assert [d for d in spec_diffs[stem] if d[0] == "other"] == []
+
+
+def test_top_level_required_lists() -> None:
+    expected = {
+        "dial": {"connection_id", "to", "from"},
+        "record_start": {"format", "channels"},
+    }
+    for stem in REQUEST_SCHEMAS:
+        assert set(load_schema(stem)["required"]) == expected.get(stem, set()), stem
+
+
+@pytest.mark.parametrize(("stem", "prop", "minimum", "maximum", "sentence"), DESCRIPTION_RANGES)
+def test_description_ranges_enforced(
+    stem: str,
+    prop: str,
+    minimum: int,
+    maximum: int | None,
+    sentence: str,
+    spec_components: dict[str, Any],
+) -> None:
+    spec_prop = spec_property(spec_components, stem, prop)
+    assert sentence in spec_prop["description"]
+    assert "minimum" not in spec_prop and "maximum" not in spec_prop
+    ours = load_schema(stem)["properties"][prop]
+    assert ours["type"] == "integer"
+    assert ours["minimum"] == minimum
+    assert ours.get("maximum") == maximum
+    assert "$comment" in ours
+    base = {"from": "+18005550101", "to": "+18005550100", "connection_id": "1"}
+    base = base if stem == "dial" else {"format": "wav", "channels": "single"}
+    base = base if stem in ("dial", "record_start") else {}
+    assert is_valid(stem, {**base, prop: minimum})
+    assert not is_valid(stem, {**base, prop: minimum - 1})
+    if maximum is not None:
+        assert is_valid(stem, {**base, prop: maximum})
+        assert not is_valid(stem, {**base, prop: maximum + 1})
+
+
+def test_dial_time_limits() -> None:
+    props = load_schema("dial")["properties"]
+    assert (props["timeout_secs"]["default"], props["timeout_secs"]["minimum"]) == (30, 5)
+    assert props["timeout_secs"]["maximum"] == 600
+    tl = props["time_limit_secs"]
+    assert (tl["minimum"], tl["maximum"], tl["default"]) == (30, 14400, 14400)
+
+
+@pytest.mark.parametrize("stem", REQUEST_SCHEMAS)
+def test_client_state_is_base64_everywhere(stem: str) -> None:
+    found = 0
+    for _, node in iter_nodes(load_schema(stem)):
+        props = node.get("properties")
+        if isinstance(props, dict) and isinstance(props.get("client_state"), dict):
+            assert props["client_state"]["type"] == "string"
+            assert props["client_state"]["format"] == "base64"
+            found += 1
+    assert found >= 1
+
+
+@pytest.mark.parametrize("stem", ["record_stop", "record_pause", "record_resume"])
+def test_recording_id_is_uuid(stem: str) -> None:
+    schema = load_schema(stem)
+    assert schema["properties"]["recording_id"] == {
+        "description": "Uniquely identifies the resource.",
+        "format": "uuid",
+        "type": "string",
+    }
+    assert is_valid(stem, {})
+    assert is_valid(stem, {"recording_id": "d7e9c1d4-8b2a-4b8f-b3a7-9a671c9e9b0a"})
+    assert not is_valid(stem, {"recording_id": "not-a-uuid"})
+
+
+@pytest.mark.parametrize("stem", ["dial", "answer", "hangup"])
+def test_custom_headers_items_require_name_and_value(stem: str) -> None:
+    items = load_schema(stem)["properties"]["custom_headers"]["items"]
+    assert sorted(items["required"]) == ["name", "value"]
+    base = {"connection_id": "1", "to": "+18005550100", "from": "+18005550101"}
+    base = base if stem == "dial" else {}
+    assert is_valid(stem, {**base, "custom_headers": [{"name": "X-A", "value": "1"}]})
+    assert not is_valid(stem, {**base, "custom_headers": [{"name": "X-A"}]})
+    assert not is_valid(stem, {**base, "custom_headers": [{"value": "1"}]})
+
+
+def test_record_start_transcription_language_is_flat_enum() -> None:
+    tl = load_schema("record_start")["properties"]["transcription_language"]
+    assert tl["type"] == "string"
+    assert tl["default"] == "en-US"
+    assert len(tl["enum"]) == len(set(tl["enum"])) == 245
+    assert {"en", "en-US", "de", "auto_detect"} <= set(tl["enum"])
+    assert "oneOf" not in tl
+
+
+E164_OK = ["+18005550100", "+442071234567", "+12"]
+E164_BAD = ["18005550100", "+0123456", "+1", "+1800555010012345", "+1 800 555 0100", "", "abc"]
+
+
+@pytest.mark.parametrize("number", E164_OK)
+def test_dial_from_accepts_e164(number: str) -> None:
+    assert re.fullmatch(load_schema("dial")["properties"]["from"]["pattern"], number)
+
+
+@pytest.mark.parametrize("number", E164_BAD)
+def test_dial_from_rejects_non_e164(number: str) -> None:
+    assert not re.search(load_schema("dial")["properties"]["from"]["pattern"], number)
+
+
+@pytest.mark.parametrize("prop", ["from", "to"])
+def test_dial_e164_error(prop: str) -> None:
+    assert load_schema("dial")["properties"][prop]["x-telnyx-error"] == {
+        "code": "10016",
+        "title": "Phone number must be in +E164 format",
+        "detail": f"The '{prop}' parameter must be in E164 format.",
+    }
+
+
+@pytest.mark.parametrize(
+    ("to", "ok"),
+    [
+        ("+18005550100", True),
+        ("+18004247767,200", True),
+        ("+18004247767,ww*#A", True),
+        ("sip:username@sip.telnyx.com;secure=srtp", True),
+        ("sips:alice@example.com", True),
+        (["+18005550100", "sip:username@sip.telnyx.com;secure=dtls"], True),
+        (["+18004247767,200"], False),  # DTMF shorthand "not supported when `to` is an array"
+        ([], False),
+        ("18005550100", False),
+        ("+18005550100,", False),
+        ("+18005550100,12x", False),
+        ("tel:+18005550100", False),
+        ("sip:", False),
+        (12345, False),
+        ([12345], False),
+    ],
+)
+def test_dial_to(to: Any, ok: bool) -> None:
+    body = {"connection_id": "7267", "from": "+18005550101", "to": to}
+    assert is_valid("dial", body) is ok
+
+
+def test_dial_required_and_unknown_fields() -> None:
+    assert not is_valid("dial", {"to": "+18005550100", "from": "+18005550101"})
+    assert is_valid(
+        "dial",
+        {"connection_id": "7267", "to": "+18005550100", "from": "+18005550101", "zzz": 1},
+    )
+
+
+@pytest.mark.parametrize("stem", ["dial", "answer"])
+def test_transcription_engine_config_discriminator(stem: str) -> None:
+    base = {"connection_id": "1", "to": "+18005550100", "from": "+18005550101"}
+    base = base if stem == "dial" else {}
+
+    def body(config: dict[str, Any]) -> dict[str, Any]:
+        return {**base, "transcription_config": {"transcription_engine_config": config}}
+
+    # several branches match when the discriminator is absent: must not be rejected (oneOf would)
+    assert is_valid(stem, body({"language": "en"}))
+    assert is_valid(stem, body({"transcription_engine": "Google", "language": "en"}))
+    assert not is_valid(stem, body({"transcription_engine": "Google", "language": "xx-nope"}))
+    assert not is_valid(stem, body({"transcription_engine": "Nope"}))
+    assert is_valid(
+        stem,
+        body({"transcription_engine": "Deepgram", "transcription_model": "deepgram/nova-3"}),
+    )
+    assert not is_valid(stem, body({"transcription_engine": "Deepgram"}))
+
+
+@pytest.mark.parametrize(("stem", "component"), REQUEST_SCHEMAS.items())
+def test_spec_examples_validate(stem: str, component: str, spec_components: dict[str, Any]) -> None:
+    example = spec_components[component].get("example")
+    if example is None:
+        pytest.skip(f"{component} has no example")
+    if stem == "dial":
+        # the spec's example reads "+18005550100 or sip:username@sip.telnyx.com;secure=srtp"
+        example = {**example, "to": example["to"].split(" or ")}
+    errors = [f"{list(e.absolute_path)}: {e.message}" for e in validator(stem).iter_errors(example)]
+    assert errors == []
