@@ -69,7 +69,7 @@ class MockServer:
 
 
 MOCK = web.AppKey("mock", MockServer)
-TENANT = "mockserver.tenant"
+TENANT = web.RequestKey("tenant", str)
 
 
 def json_response(

@@ -12,8 +12,9 @@ import asyncio
 import heapq
 import inspect
 import itertools
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
+from typing import Any
 
 from .config import ClockMode
 
@@ -80,8 +81,13 @@ class SimClock:
     def call_at(self, when: float, callback: TimerCallback) -> TimerHandle:
         """Run ``callback`` at simulated time ``when`` (now, if that is in the past)."""
         handle = TimerHandle(when, next(self._seq), callback)
-        if self.is_manual:
+        if self.is_manual and when > self._manual_now:
             heapq.heappush(self._heap, handle)
+            return handle
+        if self.is_manual:
+            # Due already: run now in the background (a webhook for a command just made
+            # must not wait for the next advance); advance() waits for it first.
+            self._track(self._invoke(handle))
             return handle
         loop = asyncio.get_running_loop()
         delay = max(0.0, (when - self.now()) * self.time_scale)
@@ -92,13 +98,20 @@ class SimClock:
         return self.call_at(self.now() + delay, callback)
 
     def _run_detached(self, handle: TimerHandle) -> None:
+        self._track(self._invoke(handle))
+
+    def _track(self, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.ensure_future(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    @staticmethod
+    async def _invoke(handle: TimerHandle) -> None:
         if handle.cancelled:
             return
         result = handle.callback()
         if inspect.isawaitable(result):
-            task = asyncio.ensure_future(result)
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
+            await result
 
     def pending(self) -> int:
         """Timers not yet fired (manual mode) — useful for tests and /_mock/clock."""
@@ -119,6 +132,7 @@ class SimClock:
         if seconds < 0:
             raise ValueError("seconds must be >= 0")
         async with self._advance_lock:
+            await self.drain()
             target = self._manual_now + seconds
             fired = 0
             while self._heap and self._heap[0].when <= target:
@@ -136,12 +150,14 @@ class SimClock:
                 if batch:
                     await asyncio.gather(*batch)
             self._manual_now = max(self._manual_now, target)
+            await self.drain()
             return fired
 
     async def drain(self) -> None:
-        """Wait for callbacks already running in real/scaled mode."""
-        if self._tasks:
+        """Wait for callbacks already running in the background (and what they start)."""
+        while self._tasks:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
+            await asyncio.sleep(0)
 
     def cancel_all(self) -> list[TimerHandle]:
         """Cancel every timer not yet fired (shutdown); returns them."""

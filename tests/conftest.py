@@ -1,0 +1,174 @@
+"""Shared fixtures: a mock on a manual clock, a webhook receiver, and a small driver."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestClient, TestServer
+
+from mockserver.app import MockServer, build_app, build_mock
+from mockserver.config import ServerConfig
+from mockserver.scenarios import DEFAULT_SCENARIO, Scenario
+from mockserver.validation import SchemaRegistry
+
+API_KEY = "KEY_TENANT_A"
+OTHER_KEY = "KEY_TENANT_B"
+START = 1_790_000_000.0  # 2026-09-21T14:13:20Z: a fixed simulated start
+
+
+@dataclass
+class Received:
+    headers: dict[str, str]
+    raw: bytes
+    body: dict[str, Any]
+
+    @property
+    def event_type(self) -> str:
+        return str(self.body["data"]["event_type"])
+
+    @property
+    def payload(self) -> dict[str, Any]:
+        return dict(self.body["data"]["payload"])
+
+
+@dataclass
+class Receiver:
+    """A webhook receiver on 127.0.0.1 that records every request it gets."""
+
+    url: str = ""
+    received: list[Received] = field(default_factory=list)
+    # Optional per-request behaviour: return a status, or raise/await to misbehave.
+    behaviour: Callable[[web.Request], Awaitable[web.StreamResponse]] | None = None
+
+    async def handle(self, request: web.Request) -> web.StreamResponse:
+        raw = await request.read()
+        self.received.append(
+            Received({k.lower(): v for k, v in request.headers.items()}, raw, json.loads(raw))
+        )
+        if self.behaviour is not None:
+            return await self.behaviour(request)
+        return web.Response(text="ok")
+
+    def events(
+        self, event_type: str | None = None, call_control_id: str | None = None
+    ) -> list[Received]:
+        return [
+            r
+            for r in self.received
+            if (event_type is None or r.event_type == event_type)
+            and (call_control_id is None or r.payload.get("call_control_id") == call_control_id)
+        ]
+
+    def types(self) -> list[str]:
+        return [r.event_type for r in self.received]
+
+
+@dataclass
+class Harness:
+    """Drives one mock over real HTTP on a manual clock."""
+
+    client: TestClient[Any, Any]
+    mock: MockServer
+    receiver: Receiver
+
+    @staticmethod
+    def auth(key: str = API_KEY) -> dict[str, str]:
+        return {"Authorization": f"Bearer {key}"}
+
+    async def post(
+        self, path: str, body: Any = None, key: str | None = API_KEY, **kwargs: Any
+    ) -> tuple[int, Any]:
+        headers = self.auth(key) if key else {}
+        response = await self.client.post(path, json=body, headers=headers, **kwargs)
+        return response.status, await response.json()
+
+    async def get(self, path: str, key: str | None = API_KEY) -> tuple[int, Any]:
+        headers = self.auth(key) if key else {}
+        response = await self.client.get(path, headers=headers)
+        return response.status, await response.json()
+
+    async def dial(self, key: str = API_KEY, **extra: Any) -> dict[str, Any]:
+        body = {
+            "connection_id": "1684641123236054244",
+            "to": "+13125550100",
+            "from": "+13125550111",
+            "webhook_url": self.receiver.url,
+            **extra,
+        }
+        status, data = await self.post("/v2/calls", body, key=key)
+        assert status == 200, data
+        return dict(data["data"])
+
+    async def answered_call(self, key: str = API_KEY, **extra: Any) -> str:
+        call = await self.dial(key, **extra)
+        await self.advance(DEFAULT_SCENARIO.answer_delay)
+        return str(call["call_control_id"])
+
+    async def command(
+        self, call_control_id: str, action: str, body: Any = None, key: str | None = API_KEY
+    ) -> tuple[int, Any]:
+        return await self.post(
+            f"/v2/calls/{call_control_id}/actions/{action}", {} if body is None else body, key
+        )
+
+    async def advance(self, seconds: float) -> None:
+        await self.mock.clock.advance(seconds)
+
+
+@pytest.fixture(scope="session")
+def schemas() -> SchemaRegistry:
+    return SchemaRegistry()
+
+
+@pytest.fixture
+async def receiver() -> AsyncIterator[Receiver]:
+    receiver = Receiver()
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", receiver.handle)
+    server = TestServer(app, host="127.0.0.1")
+    await server.start_server()
+    receiver.url = str(server.make_url("/webhooks"))
+    yield receiver
+    await server.close()
+
+
+MakeHarness = Callable[..., Awaitable[Harness]]
+
+
+@pytest.fixture
+async def make_harness(receiver: Receiver, schemas: SchemaRegistry) -> AsyncIterator[MakeHarness]:
+    clients: list[TestClient[Any, Any]] = []
+
+    async def make(
+        scenario: Scenario = DEFAULT_SCENARIO,
+        wall_clock: Callable[[], float] = time.time,
+        **config: Any,
+    ) -> Harness:
+        settings = {"clock_mode": "manual", "seed": 7, **config}
+        mock = build_mock(
+            ServerConfig(**settings),
+            scenario=scenario,
+            start_time=START,
+            wall_clock=wall_clock,
+            schemas=schemas,
+        )
+        client: TestClient[Any, Any] = TestClient(TestServer(build_app(mock), host="127.0.0.1"))
+        await client.start_server()
+        clients.append(client)
+        mock.links.base_url = str(client.make_url("")).rstrip("/")
+        return Harness(client, mock, receiver)
+
+    yield make
+    for client in clients:
+        await client.close()
+
+
+@pytest.fixture
+async def harness(make_harness: MakeHarness) -> Harness:
+    return await make_harness()
