@@ -219,7 +219,7 @@ async def _dispatcher_ctx(app: web.Application) -> AsyncIterator[None]:
 
 def build_app(mock: MockServer) -> web.Application:
     """The aiohttp application: /v2 (Telnyx API), /_mock (control), /_media (downloads)."""
-    from . import control, media_routes, openapi, routes
+    from . import control, media_routes, openapi, recordings_routes, routes
 
     app = web.Application(
         middlewares=[error_middleware, auth_middleware],
@@ -228,6 +228,7 @@ def build_app(mock: MockServer) -> web.Application:
     app[MOCK] = mock
     routes.add_routes(app)
     media_routes.add_routes(app)
+    recordings_routes.add_routes(app)
     openapi.add_routes(app)
     app.add_subapp("/_mock/", control.build_control_app(mock))
     app.cleanup_ctx.append(_dispatcher_ctx)
