@@ -120,6 +120,10 @@ class Call:
     sip_hangup_cause: str | None = None
     recordings: list[Recording] = field(default_factory=list)
     record_from_answer: dict[str, object] | None = None
+    # Dial's time_limit_secs: the call is hung up this long after it is answered (spec:
+    # "a time limit of 120 seconds ... terminated two minutes after being answered").
+    time_limit_secs: float = 14400.0
+    dial_command_id: str | None = None  # forgotten together with the call
     command_ids: OrderedDict[str, None] = field(default_factory=OrderedDict)
 
     @property

@@ -79,16 +79,17 @@ class _Outcome:
 
 
 def silence_stop_time(
-    speech: list[tuple[float, float]], start: float, timeout: float
+    speech: list[tuple[float, float]], start: float, timeout: float, *, heard: bool = False
 ) -> float | None:
     """When a silence timeout of ``timeout`` s stops a recording that started at ``start``.
 
     Times are media seconds. The timer runs only once speech has been detected (Telnyx's
-    rule), i.e. from the end of the first speech that is heard after ``start``.
+    rule), i.e. from the end of the first speech that is heard after ``start``; ``heard``
+    says speech was already detected before ``start`` (a recording resumed after a pause),
+    so the silence is counted from ``start`` itself.
     """
     if timeout <= 0:
         return None
-    heard = False
     cursor = start
     for span_start, span_end in sorted(speech):
         if span_end <= start:
@@ -169,6 +170,8 @@ class Simulator:
             client_state=body.get("client_state"),
             webhook_url=body.get("webhook_url"),
             webhook_url_failover=body.get("webhook_url_failover"),
+            time_limit_secs=float(body.get("time_limit_secs", 14400)),
+            dial_command_id=command_id,
         )
         if body.get("record") == "record-from-answer":
             call.record_from_answer = {**body, "recording_id": self.ids.uuid4()}
@@ -182,8 +185,6 @@ class Simulator:
             effects.append(self._timer(now + scenario.answer_delay, "answer", call))
         else:
             effects.append(self._timer(now + ring_timeout, "ring_timeout", call))
-        time_limit = float(body.get("time_limit_secs", 14400))
-        effects.append(self._timer(now + time_limit, "time_limit", call))
         return self._dial_response(call), effects
 
     def inject_inbound(
@@ -271,6 +272,9 @@ class Simulator:
             return []  # reset or purged meanwhile
         if key.kind == "purge":
             del tenant.calls[call.call_control_id]
+            dial_id = call.dial_command_id
+            if dial_id is not None and tenant.dial_command_ids.get(dial_id) == key.call_control_id:
+                del tenant.dial_command_ids[dial_id]  # the Dial command_id goes with the call
             return []
         if not call.is_alive:
             return []
@@ -287,7 +291,7 @@ class Simulator:
             return []
         if key.kind == "max_length" and recording.generation == key.generation:
             return self._stop_recording(call, recording, now, "max_length")
-        if key.kind == "silence":
+        if key.kind == "silence" and recording.generation == key.generation:
             return self._stop_recording(call, recording, now, "silence_timeout")
         return []
 
@@ -339,7 +343,9 @@ class Simulator:
         recording = self._target_recording(call, body, "resume")
         self._transition(recording, RecordingEvent.RESUME, now)
         self._take_client_state(call, body)
-        return _Outcome({"result": "ok"}, self._max_length_timer(recording, now))
+        effects = self._max_length_timer(recording, now)
+        effects += self._silence_timer(recording, now)
+        return _Outcome({"result": "ok"}, effects)
 
     # -- internals -----------------------------------------------------------------------------
 
@@ -398,6 +404,8 @@ class Simulator:
             )
             recording_id = str(call.record_from_answer["recording_id"])
             effects += self._start_recording(call, options, now, recording_id)
+        # The time limit runs from answer (inbound calls get the 4 h default too).
+        effects.append(self._timer(now + call.time_limit_secs, "time_limit", call))
         if self.scenario.hangup_after is not None:
             effects.append(self._timer(now + self.scenario.hangup_after, "far_end_hangup", call))
         return effects
@@ -422,18 +430,36 @@ class Simulator:
         )
         call.recordings.append(recording)
         self.tenants[call.tenant].recordings[recording.id] = recording
-        effects = self._max_length_timer(recording, now)
-        speech = self._audible_speech(options)
-        media_now = now - call.answered_at
-        stop_at = silence_stop_time(speech, media_now, options.timeout_secs)
-        if stop_at is not None:
-            effects.append(
-                StartTimer(
-                    call.answered_at + stop_at,
-                    TimerKey("silence", call.tenant, call.call_control_id, recording.id),
-                )
-            )
-        return effects
+        return self._max_length_timer(recording, now) + self._silence_timer(recording, now)
+
+    def _silence_timer(self, recording: Recording, now: float) -> list[Effect]:
+        """Arm timeout_secs for a recording that is (again) recording from ``now``.
+
+        A pause stops the listening: on resume the silence is counted afresh from the resume,
+        and timers armed before the pause are stale (their generation is older).
+        """
+        if recording.options.timeout_secs <= 0:
+            return []
+        answered_at = recording.answered_at
+        speech = self._audible_speech(recording.options)
+        heard = any(
+            max(s_start, seg_start) < min(s_end, seg_end)
+            for s_start, s_end in speech
+            for seg_start, seg_end in recording.media_segments()
+        )
+        stop_at = silence_stop_time(
+            speech, now - answered_at, recording.options.timeout_secs, heard=heard
+        )
+        if stop_at is None:
+            return []
+        key = TimerKey(
+            "silence",
+            recording.tenant,
+            recording.call_control_id,
+            recording.id,
+            recording.generation,
+        )
+        return [StartTimer(answered_at + stop_at, key)]
 
     def _audible_speech(self, options: RecordingOptions) -> list[tuple[float, float]]:
         spans = []
