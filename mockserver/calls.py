@@ -16,6 +16,7 @@ from enum import StrEnum
 from . import errors
 from .errors import TelnyxError
 from .recordings import Recording
+from .scenarios import DEFAULT_SCENARIO, Scenario
 
 __all__ = [
     "COMMAND_RULES",
@@ -125,6 +126,7 @@ class Call:
     time_limit_secs: float = 14400.0
     dial_command_id: str | None = None  # forgotten together with the call
     command_ids: OrderedDict[str, None] = field(default_factory=OrderedDict)
+    scenario: Scenario = DEFAULT_SCENARIO  # the variant this call got from the rules
 
     @property
     def is_alive(self) -> bool:

@@ -8,7 +8,7 @@ never reads a clock, sleeps or touches a socket, so the shell decides how time p
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 from . import errors, events
@@ -38,10 +38,11 @@ __all__ = [
 
 @dataclass(frozen=True)
 class SendWebhook:
-    """Deliver ``event`` at simulated time ``at``."""
+    """Deliver ``event`` at simulated time ``at``; ``faults`` are the scenario's mischief."""
 
     at: float
     event: WebhookEvent
+    faults: tuple[str, ...] = ()  # "drop", "duplicate", "bad_signature", "stale_signature"
 
 
 @dataclass(frozen=True)
@@ -178,11 +179,12 @@ class Simulator:
         tenant.calls[call.call_control_id] = call
         if command_id is not None:
             tenant.dial_command_ids[command_id] = call.call_control_id
-        effects: list[Effect] = [self._webhook(events.call_initiated(call, self.ids.uuid4(), now))]
-        scenario = self.scenario
+        call.scenario = self.scenario.for_call(to=to, connection_id=call.connection_id)
+        effects = self._webhook(call, events.call_initiated(call, self.ids.uuid4(), now))
+        answer_delay = self._delay(call.scenario, call.scenario.answer_delay)
         ring_timeout = float(body.get("timeout_secs", 30))
-        if scenario.answer_delay <= ring_timeout:
-            effects.append(self._timer(now + scenario.answer_delay, "answer", call))
+        if answer_delay <= ring_timeout:
+            effects.append(self._timer(now + answer_delay, "answer", call))
         else:
             effects.append(self._timer(now + ring_timeout, "ring_timeout", call))
         return self._dial_response(call), effects
@@ -214,8 +216,9 @@ class Simulator:
             client_state=client_state,
             webhook_url=webhook_url,
         )
+        call.scenario = self.scenario.for_call(to=to, connection_id=connection_id)
         tenant.calls[call.call_control_id] = call
-        return call, [self._webhook(events.call_initiated(call, self.ids.uuid4(), now))]
+        return call, self._webhook(call, events.call_initiated(call, self.ids.uuid4(), now))
 
     def far_end_hangup(
         self, api_key: str, call_control_id: str, now: float, cause: str | None = None
@@ -397,7 +400,7 @@ class Simulator:
         return self._on_answered(call, now, "DialVerb")
 
     def _on_answered(self, call: Call, now: float, initiated_by: str) -> list[Effect]:
-        effects: list[Effect] = [self._webhook(events.call_answered(call, self.ids.uuid4(), now))]
+        effects = self._webhook(call, events.call_answered(call, self.ids.uuid4(), now))
         if call.record_from_answer is not None:
             options = RecordingOptions.from_record_from_answer(
                 call.record_from_answer, initiated_by
@@ -406,8 +409,10 @@ class Simulator:
             effects += self._start_recording(call, options, now, recording_id)
         # The time limit runs from answer (inbound calls get the 4 h default too).
         effects.append(self._timer(now + call.time_limit_secs, "time_limit", call))
-        if self.scenario.hangup_after is not None:
-            effects.append(self._timer(now + self.scenario.hangup_after, "far_end_hangup", call))
+        hangup_after = call.scenario.hangup_after
+        if hangup_after is not None:
+            at = now + self._delay(call.scenario, hangup_after)
+            effects.append(self._timer(at, "far_end_hangup", call))
         return effects
 
     def _start_recording(
@@ -427,10 +432,16 @@ class Simulator:
             started_at=now,
             answered_at=call.answered_at,
             client_state=call.client_state,
+            scenario=call.scenario.for_recording(options.custom_file_name),
         )
         call.recordings.append(recording)
         self.tenants[call.tenant].recordings[recording.id] = recording
-        return self._max_length_timer(recording, now) + self._silence_timer(recording, now)
+        effects = self._max_length_timer(recording, now) + self._silence_timer(recording, now)
+        cut_after = recording.scenario.hangup_after_recording_start
+        if cut_after is not None:
+            at = now + self._delay(recording.scenario, cut_after)
+            effects.append(self._timer(at, "far_end_hangup", call))
+        return effects
 
     def _silence_timer(self, recording: Recording, now: float) -> list[Effect]:
         """Arm timeout_secs for a recording that is (again) recording from ``now``.
@@ -441,7 +452,7 @@ class Simulator:
         if recording.options.timeout_secs <= 0:
             return []
         answered_at = recording.answered_at
-        speech = self._audible_speech(recording.options)
+        speech = self._audible_speech(recording)
         heard = any(
             max(s_start, seg_start) < min(s_end, seg_end)
             for s_start, s_end in speech
@@ -461,12 +472,14 @@ class Simulator:
         )
         return [StartTimer(answered_at + stop_at, key)]
 
-    def _audible_speech(self, options: RecordingOptions) -> list[tuple[float, float]]:
+    @staticmethod
+    def _audible_speech(recording: Recording) -> list[tuple[float, float]]:
+        track, scenario = recording.options.recording_track, recording.scenario
         spans = []
-        if options.recording_track in ("both", "inbound"):
-            spans += [(s.start, s.end) for s in self.scenario.inbound_speech]
-        if options.recording_track in ("both", "outbound"):
-            spans += [(s.start, s.end) for s in self.scenario.outbound_speech]
+        if track in ("both", "inbound"):
+            spans += [(s.start, s.end) for s in scenario.inbound_speech]
+        if track in ("both", "outbound"):
+            spans += [(s.start, s.end) for s in scenario.outbound_speech]
         return spans
 
     def _max_length_timer(self, recording: Recording, now: float) -> list[Effect]:
@@ -487,26 +500,27 @@ class Simulator:
     ) -> list[Effect]:
         self._transition(recording, RecordingEvent.STOP, now)
         recording.stop_reason = reason
-        saved_at = now + self.scenario.recording_saved_delay
+        scenario = recording.scenario
+        saved_at = now + self._delay(scenario, scenario.recording_saved_delay)
+        if scenario.recording_error is not None:
+            # The scenario's storage failure: an error webhook, and no file to list or fetch.
+            recording.failed = True
+            event = events.recording_error(
+                call, self.ids.uuid4(), saved_at, scenario.recording_error
+            )
+            return self._webhook(call, event, scenario)
         url = self.links.recording_url(recording)
         recording.saved = True
-        effects: list[Effect] = [
-            self._webhook(events.recording_saved(call, recording, self.ids.uuid4(), saved_at, url))
-        ]
+        effects = self._webhook(
+            call, events.recording_saved(call, recording, self.ids.uuid4(), saved_at, url), scenario
+        )
         if recording.options.transcription:
-            text = self.scenario.transcription_text or _default_transcript(call, recording)
-            effects.append(
-                self._webhook(
-                    events.transcription_saved(
-                        call,
-                        recording,
-                        self.ids.uuid4(),
-                        saved_at + self.scenario.transcription_saved_delay,
-                        self.ids.uuid4(),
-                        text,
-                    )
-                )
+            text = scenario.transcription_text or _default_transcript(call, recording)
+            at = saved_at + self._delay(scenario, scenario.transcription_saved_delay)
+            event = events.transcription_saved(
+                call, recording, self.ids.uuid4(), at, self.ids.uuid4(), text
             )
+            effects += self._webhook(call, event, scenario)
         return effects
 
     def _end_call(
@@ -514,10 +528,14 @@ class Simulator:
     ) -> list[Effect]:
         call.apply(CallEvent.HANGUP, now)
         call.hangup_cause, call.hangup_source, call.sip_hangup_cause = cause, source, sip_cause
-        effects: list[Effect] = [self._webhook(events.call_hangup(call, self.ids.uuid4(), now))]
+        hangup = self._webhook(call, events.call_hangup(call, self.ids.uuid4(), now))
         active = call.active_recording
-        if active is not None:
-            effects += self._stop_recording(call, active, now, "hangup")
+        recording_effects = self._stop_recording(call, active, now, "hangup") if active else []
+        if call.scenario.webhook_faults.out_of_order and recording_effects:
+            # Fault: the hangup arrives after the recording webhooks it caused.
+            last = max(e.at for e in recording_effects)
+            hangup = [replace(e, at=last + 0.5) for e in hangup if isinstance(e, SendWebhook)]
+        effects: list[Effect] = [*hangup, *recording_effects]
         effects.append(self._timer(now + self.call_retention_seconds, "purge", call))
         return effects
 
@@ -525,9 +543,27 @@ class Simulator:
     def _far_end_side(call: Call) -> str:
         return "callee" if call.direction == "outgoing" else "caller"
 
-    @staticmethod
-    def _webhook(event: WebhookEvent) -> SendWebhook:
-        return SendWebhook(event.occurred_at, event)
+    def _delay(self, scenario: Scenario, seconds: float) -> float:
+        """A scripted delay plus the scenario's seeded jitter."""
+        if scenario.jitter <= 0:
+            return seconds
+        return seconds + self.ids.uniform(0.0, scenario.jitter)
+
+    def _webhook(
+        self, call: Call, event: WebhookEvent, scenario: Scenario | None = None
+    ) -> list[Effect]:
+        """Send ``event`` after the scenario's webhook delays, with its webhook faults."""
+        scenario = scenario or call.scenario
+        faults = scenario.webhook_faults
+        at = event.occurred_at + scenario.webhook_delay + faults.extra_delay(event.event_type)
+        marks: list[str] = []
+        if faults.drops(event.event_type):
+            marks.append("drop")
+        if faults.duplicates(event.event_type):
+            marks.append("duplicate")
+        if faults.signature is not None:
+            marks.append(f"{faults.signature}_signature")
+        return [SendWebhook(at, event, tuple(marks))]
 
     @staticmethod
     def _timer(at: float, kind: str, call: Call) -> StartTimer:

@@ -81,3 +81,6 @@ class IdFactory:
 
     def randint(self, low: int, high: int) -> int:
         return self._rng.randint(low, high)
+
+    def uniform(self, low: float, high: float) -> float:
+        return self._rng.uniform(low, high)

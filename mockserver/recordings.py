@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from .scenarios import DEFAULT_SCENARIO, Scenario
+
 __all__ = [
     "TRANSITIONS",
     "IllegalTransition",
@@ -122,6 +124,7 @@ class Recording:
     saved: bool = False
     failed: bool = False
     client_state: str | None = None
+    scenario: Scenario = DEFAULT_SCENARIO  # the call's variant, refined by custom_file_name
 
     def __post_init__(self) -> None:
         if self.segment_started_at is None and self.state is RecordingState.RECORDING:

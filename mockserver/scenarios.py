@@ -1,16 +1,26 @@
-"""Scenarios: what the simulated far end does and when (pure data, no I/O).
+"""Scenarios: what the simulated far end does, when, and what breaks (pure data, no I/O).
 
-A scenario is YAML validated against ``schemas/scenario.json``. Loading the file is the
-shell's job; this module turns the parsed mapping into a frozen :class:`Scenario`.
+A scenario is YAML validated against ``schemas/scenario.json`` (see scenarios/README.md).
+Loading files is the shell's job; this module turns the parsed mapping into a frozen
+:class:`Scenario`, and picks the variant a call or recording gets from the ``rules``.
 """
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["DEFAULT_SCENARIO", "Scenario", "SpeechSpan", "scenario_from_mapping"]
+__all__ = [
+    "DEFAULT_SCENARIO",
+    "CommandFault",
+    "Scenario",
+    "SpeechSpan",
+    "WebhookFaults",
+    "deep_merge",
+    "scenario_from_mapping",
+]
 
 
 @dataclass(frozen=True)
@@ -22,6 +32,43 @@ class SpeechSpan:
 
 
 @dataclass(frozen=True)
+class CommandFault:
+    """A command (or Dial) answering with a Telnyx error instead of working."""
+
+    command: str
+    status: int
+    code: str
+    title: str
+    detail: str | None = None
+    times: int | None = None  # fail the first N times (per call; per API key for dial)
+    probability: float | None = None  # or fail with this probability (seeded)
+
+
+@dataclass(frozen=True)
+class WebhookFaults:
+    """How the simulated Telnyx mistreats webhooks, per event type (``*`` = every event)."""
+
+    drop: tuple[str, ...] = ()
+    duplicate: tuple[str, ...] = ()
+    delay: Mapping[str, float] = field(default_factory=dict)
+    out_of_order: bool = False
+    signature: str | None = None  # "bad" or "stale"
+
+    @staticmethod
+    def _hits(names: tuple[str, ...] | Mapping[str, float], event_type: str) -> bool:
+        return event_type in names or "*" in names
+
+    def drops(self, event_type: str) -> bool:
+        return self._hits(self.drop, event_type)
+
+    def duplicates(self, event_type: str) -> bool:
+        return self._hits(self.duplicate, event_type)
+
+    def extra_delay(self, event_type: str) -> float:
+        return float(self.delay.get(event_type, self.delay.get("*", 0.0)))
+
+
+@dataclass(frozen=True)
 class Scenario:
     """Timings and behaviour of simulated calls."""
 
@@ -29,13 +76,62 @@ class Scenario:
     description: str = "Far end answers after 1 s; recordings are saved 1 s after they stop."
     answer_delay: float = 1.0
     hangup_after: float | None = None  # far end hangs up this long after answer
+    hangup_after_recording_start: float | None = None  # ...or this long into a recording
+    jitter: float = 0.0  # up to this many seconds added to each scripted delay (seeded)
+    webhook_delay: float = 0.0  # before every webhook
     recording_saved_delay: float = 1.0
     transcription_saved_delay: float = 2.0
     # Default audio: the far end (inbound) speaks in bursts, our side (outbound) answers.
     inbound_speech: tuple[SpeechSpan, ...] = (SpeechSpan(0.5, 4.0), SpeechSpan(9.0, 14.0))
     outbound_speech: tuple[SpeechSpan, ...] = (SpeechSpan(4.5, 8.5),)
     transcription_text: str | None = None
+    api_latency: float = 0.0  # wall seconds added before every /v2 answer
+    command_faults: tuple[CommandFault, ...] = ()
+    recording_error: str | None = None  # send call.recording.error with this reason instead
+    webhook_faults: WebhookFaults = field(default_factory=WebhookFaults)
     source: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    def for_call(self, *, to: str, connection_id: str) -> Scenario:
+        """The variant a call gets: every matching rule's overrides, in file order."""
+        return self._with_rules(lambda m: _matches(m, {"to": to, "connection_id": connection_id}))
+
+    def for_recording(self, custom_file_name: str | None) -> Scenario:
+        """The variant a recording gets, by its custom_file_name."""
+        return self._with_rules(
+            lambda m: (
+                "custom_file_name" in m and _matches(m, {"custom_file_name": custom_file_name})
+            )
+        )
+
+    def _with_rules(self, matches: Any) -> Scenario:
+        merged: dict[str, Any] | None = None
+        for rule in self.source.get("rules", ()):
+            if matches(rule["match"]):
+                base = merged if merged is not None else _without_rules(self.source)
+                merged = deep_merge(base, rule.get("set", {}))
+        if merged is None:
+            return self
+        merged["rules"] = self.source.get("rules", [])
+        return scenario_from_mapping(merged, fallback_name=self.name)
+
+
+def _matches(match: Mapping[str, Any], facts: Mapping[str, Any]) -> bool:
+    return all(key in facts and facts[key] == value for key, value in match.items())
+
+
+def _without_rules(data: Mapping[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in data.items() if key != "rules"}
+
+
+def deep_merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
+    """``override`` on top of ``base``; mappings merge, everything else replaces."""
+    result = copy.deepcopy(dict(base))
+    for key, value in override.items():
+        if isinstance(value, Mapping) and isinstance(result.get(key), Mapping):
+            result[key] = deep_merge(result[key], value)
+        else:
+            result[key] = copy.deepcopy(value)
+    return result
 
 
 DEFAULT_SCENARIO = Scenario()
@@ -45,19 +141,50 @@ def _spans(raw: Any) -> tuple[SpeechSpan, ...]:
     return tuple(SpeechSpan(float(item["start"]), float(item["end"])) for item in raw or ())
 
 
+def _optional_float(value: Any) -> float | None:
+    return float(value) if value is not None else None
+
+
+def _command_faults(raw: Any) -> tuple[CommandFault, ...]:
+    return tuple(
+        CommandFault(
+            command=str(item["command"]),
+            status=int(item.get("status", 422)),
+            code=str(item["code"]),
+            title=str(item["title"]),
+            detail=item.get("detail"),
+            times=item.get("times"),
+            probability=item.get("probability"),
+        )
+        for item in raw or ()
+    )
+
+
+def _webhook_faults(raw: Mapping[str, Any]) -> WebhookFaults:
+    return WebhookFaults(
+        drop=tuple(raw.get("drop", ())),
+        duplicate=tuple(raw.get("duplicate", ())),
+        delay={str(k): float(v) for k, v in raw.get("delay", {}).items()},
+        out_of_order=bool(raw.get("out_of_order", False)),
+        signature=raw.get("signature"),
+    )
+
+
 def scenario_from_mapping(data: Mapping[str, Any], *, fallback_name: str) -> Scenario:
     """Build a :class:`Scenario` from an already schema-validated mapping."""
     call = data.get("call", {})
     delays = data.get("delays", {})
     audio = data.get("audio", {})
+    faults = data.get("faults", {})
     base = DEFAULT_SCENARIO
     return Scenario(
         name=str(data.get("name", fallback_name)),
         description=str(data.get("description", "")),
         answer_delay=float(call.get("answer_delay", base.answer_delay)),
-        hangup_after=(
-            float(call["hangup_after"]) if call.get("hangup_after") is not None else None
-        ),
+        hangup_after=_optional_float(call.get("hangup_after")),
+        hangup_after_recording_start=_optional_float(call.get("hangup_after_recording_start")),
+        jitter=float(call.get("jitter", 0.0)),
+        webhook_delay=float(delays.get("webhook", 0.0)),
         recording_saved_delay=float(delays.get("recording_saved", base.recording_saved_delay)),
         transcription_saved_delay=float(
             delays.get("transcription_saved", base.transcription_saved_delay)
@@ -65,5 +192,9 @@ def scenario_from_mapping(data: Mapping[str, Any], *, fallback_name: str) -> Sce
         inbound_speech=_spans(audio["inbound"]) if "inbound" in audio else base.inbound_speech,
         outbound_speech=_spans(audio["outbound"]) if "outbound" in audio else base.outbound_speech,
         transcription_text=data.get("transcription", {}).get("text"),
+        api_latency=float(faults.get("api_latency", 0.0)),
+        command_faults=_command_faults(faults.get("commands")),
+        recording_error=faults.get("recording_error"),
+        webhook_faults=_webhook_faults(faults.get("webhooks", {})),
         source=data,
     )
