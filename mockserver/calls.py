@@ -127,6 +127,7 @@ class Call:
     dial_command_id: str | None = None  # forgotten together with the call
     command_ids: OrderedDict[str, None] = field(default_factory=OrderedDict)
     scenario: Scenario = DEFAULT_SCENARIO  # the variant this call got from the rules
+    fault_counts: dict[str, int] = field(default_factory=dict)  # scripted failures so far
 
     @property
     def is_alive(self) -> bool:

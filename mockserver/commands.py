@@ -13,6 +13,7 @@ from typing import Any, Protocol
 
 from . import errors, events
 from .calls import Call, CallEvent, CallState, Command
+from .errors import TelnyxError
 from .events import WebhookEvent
 from .ids import IdFactory, is_well_formed_call_control_id, iso_timestamp
 from .recordings import (
@@ -157,6 +158,11 @@ class Simulator:
             if previous is not None:
                 return self._dial_response(previous), []
         to = body["to"][0] if isinstance(body["to"], list) else body["to"]
+        self._raise_fault(
+            self.scenario.for_call(to=to, connection_id=body["connection_id"]),
+            "dial",
+            tenant.fault_counts,
+        )
         call = Call(
             tenant=api_key,
             call_control_id=self.ids.call_control_id(),
@@ -261,6 +267,7 @@ class Simulator:
         command_id = body.get("command_id")
         if command_id is not None and command_id in call.command_ids:
             return {"result": "ok"}, []  # Telnyx ignores a repeated command_id
+        self._raise_fault(call.scenario, command.value, call.fault_counts)
         call.check_command(command)
         outcome = self._handlers[command](call, body, now)
         if command_id is not None:
@@ -542,6 +549,19 @@ class Simulator:
     @staticmethod
     def _far_end_side(call: Call) -> str:
         return "callee" if call.direction == "outgoing" else "caller"
+
+    def _raise_fault(self, scenario: Scenario, command: str, counts: dict[str, int]) -> None:
+        """The scenario's scripted error for ``command``, if it strikes this time."""
+        for fault in scenario.command_faults:
+            if fault.command != command:
+                continue
+            seen = counts.get(command, 0)
+            counts[command] = seen + 1
+            if fault.times is not None and seen >= fault.times:
+                continue
+            if fault.probability is not None and self.ids.uniform(0.0, 1.0) >= fault.probability:
+                continue
+            raise TelnyxError.single(fault.status, fault.code, fault.title, fault.detail)
 
     def _delay(self, scenario: Scenario, seconds: float) -> float:
         """A scripted delay plus the scenario's seeded jitter."""

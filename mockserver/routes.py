@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from aiohttp import web
 
 from . import errors
-from .app import MOCK, TENANT, json_response, read_json_object
+from .app import MOCK, TENANT, MockServer, json_response, read_json_object
 from .calls import Command
 
 __all__ = ["add_routes"]
@@ -13,8 +15,17 @@ __all__ = ["add_routes"]
 _COMMANDS = {command.value: command for command in Command}
 
 
+async def _scripted_latency(mock: MockServer) -> None:
+    # Scenario fault: a slow API. Waited before the body is read, so the synchronous
+    # validate-dedup-apply step below stays atomic.
+    latency = mock.simulator.scenario.api_latency
+    if latency > 0:
+        await asyncio.sleep(latency)
+
+
 async def dial(request: web.Request) -> web.Response:
     mock = request.app[MOCK]
+    await _scripted_latency(mock)
     body = mock.schemas.validate("dial", await read_json_object(request))
     data, effects = mock.simulator.dial(request[TENANT], body, mock.now())
     mock.apply(effects)
@@ -23,6 +34,7 @@ async def dial(request: web.Request) -> web.Response:
 
 async def get_call(request: web.Request) -> web.Response:
     mock = request.app[MOCK]
+    await _scripted_latency(mock)
     call_control_id = request.match_info["call_control_id"]
     return json_response(
         {"data": mock.simulator.get_call(request[TENANT], call_control_id, mock.now())}
@@ -31,6 +43,7 @@ async def get_call(request: web.Request) -> web.Response:
 
 async def call_command(request: web.Request) -> web.Response:
     mock = request.app[MOCK]
+    await _scripted_latency(mock)
     command = _COMMANDS.get(request.match_info["action"])
     if command is None:
         raise errors.route_not_found(request.path)

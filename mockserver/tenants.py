@@ -19,3 +19,4 @@ class TenantState:
     recordings: dict[str, Recording] = field(default_factory=dict)
     # Dial's command_id is deduplicated per account, not per call.
     dial_command_ids: dict[str, str] = field(default_factory=dict)
+    fault_counts: dict[str, int] = field(default_factory=dict)  # scripted Dial failures
