@@ -17,6 +17,8 @@ from mockserver.config import ServerConfig
 from mockserver.scenarios import DEFAULT_SCENARIO, Scenario
 from mockserver.validation import SchemaRegistry
 
+pytest_plugins = ["pytester"]
+
 API_KEY = "KEY_TENANT_A"
 OTHER_KEY = "KEY_TENANT_B"
 START = 1_790_000_000.0  # 2026-09-21T14:13:20Z: a fixed simulated start
