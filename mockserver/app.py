@@ -132,9 +132,42 @@ async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamR
     return await handler(request)
 
 
+MAX_JSON_DEPTH = 64  # far beyond any Telnyx request body; keeps validation off the stack limit
+TOO_DEEP = f"The request body is nested too deeply (more than {MAX_JSON_DEPTH} levels)."
+
+
+class _NonJsonConstant(ValueError):
+    """NaN, Infinity or -Infinity: Python's json accepts them, JSON (and Telnyx) does not."""
+
+
+def _reject_constant(name: str) -> Any:
+    raise _NonJsonConstant(name)
+
+
+def _depth_exceeds(value: Any, limit: int) -> bool:
+    """True if arrays/objects nest deeper than ``limit`` (iterative: no recursion)."""
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if not isinstance(node, dict | list):
+            continue
+        if depth > limit:
+            return True
+        children = node.values() if isinstance(node, dict) else node
+        stack.extend((child, depth + 1) for child in children)
+    return False
+
+
 async def read_json_object(request: web.Request) -> dict[str, Any]:
     """The request body as a JSON object, or a Telnyx 4xx saying what is wrong with it."""
-    raw = await request.read()
+    try:
+        raw = await request.read()
+    except web.RequestPayloadError as exc:
+        # A Content-Encoding (gzip, deflate) the body does not decode with; unhandled, 500.
+        encoding = request.headers.get("Content-Encoding", "")
+        raise errors.encoding_error(
+            f"Error decoding request body: it is not valid '{encoding}' content."
+        ) from exc
     if not raw.strip():
         return {}  # a command with no body means "no options" (docs/fidelity.md)
     if request.content_type != "application/json":
@@ -144,11 +177,19 @@ async def read_json_object(request: web.Request) -> dict[str, Any]:
     except UnicodeDecodeError as exc:
         raise errors.encoding_error(f"Error decoding request body at position {exc.start}") from exc
     try:
-        body = json.loads(text)
+        body = json.loads(text, parse_constant=_reject_constant)
     except json.JSONDecodeError as exc:
         raise errors.encoding_error(f"Error decoding request body at position {exc.pos}") from exc
+    except _NonJsonConstant as exc:
+        raise errors.encoding_error(
+            f"Error decoding request body: {exc.args[0]} is not valid JSON"
+        ) from exc
     except RecursionError as exc:
-        raise errors.bad_request("The request body is nested too deeply.") from exc
+        raise errors.bad_request(TOO_DEEP) from exc
+    if _depth_exceeds(body, MAX_JSON_DEPTH):
+        # json.loads copes with ~1000 levels but the validators recurse too: a body nested just
+        # under the parser's limit would overflow there and answer 500.
+        raise errors.bad_request(TOO_DEEP)
     if not isinstance(body, dict):
         raise errors.bad_request(
             f"The request body must be a JSON object, not {type(body).__name__}."

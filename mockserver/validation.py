@@ -187,6 +187,29 @@ def _error_item(error: ValidationError, root_schema: dict[str, Any]) -> Iterator
         yield ErrorItem("10015", "Bad Request", f"The '{name}' parameter is invalid.", pointer)
 
 
+def _blank_required(schema: dict[str, Any], body: Any) -> list[ErrorItem]:
+    if not isinstance(body, dict):
+        return []
+    return [
+        ErrorItem(
+            "10004",
+            "Missing required parameter",
+            f"The '{field}' parameter is required and cannot be blank.",
+            json_pointer([field]),
+        )
+        for field in schema.get("required", [])
+        if field in body and (body[field] is None or body[field] == "")
+    ]
+
+
+# Which violation names a parameter's problem when it breaks several keywords at once.
+_KEYWORD_RANK = {"required": 0, "type": 1, "format": 3}
+
+
+def _keyword_rank(keyword: object) -> int:
+    return _KEYWORD_RANK.get(str(keyword), 2)
+
+
 class SchemaRegistry:
     """Compiled validators for every ``schemas/*.json``, keyed by file stem."""
 
@@ -205,18 +228,36 @@ class SchemaRegistry:
         return name in self._validators
 
     def errors(self, name: str, body: Any) -> list[ErrorItem]:
-        """Every violation of schema ``name`` as Telnyx error items, in document order."""
+        """Every invalid parameter of schema ``name`` as Telnyx error items (see ordering below).
+
+        One item per parameter (every Telnyx example names each pointer once): a wrong type
+        hides the enum/range checks it makes meaningless, and a schema range (0 to 14400)
+        beats the int32 format range.
+        """
         schema = self.schemas[name]
-        items: list[ErrorItem] = []
-        seen: set[tuple[str, str | None]] = set()
+        # Telnyx: "The 'to' parameter is required and cannot be blank." A required field sent
+        # as "" or null is missing, not merely of the wrong type or value.
+        items = _blank_required(schema, body)
+        seen: set[str | None] = {item.pointer for item in items}
         found = self._validators[name].iter_errors(body)
-        for error in sorted(found, key=lambda e: [str(p) for p in e.absolute_path]):
+        ordered = sorted(
+            found,
+            key=lambda e: ([str(p) for p in e.absolute_path], _keyword_rank(e.validator)),
+        )
+        for error in ordered:
             for item in _error_item(error, schema):
-                key = (item.code, item.pointer)
-                if key not in seen:
-                    seen.add(key)
+                if item.pointer not in seen:
+                    seen.add(item.pointer)
                     items.append(item)
-        return items
+        # Missing and blank required fields first, in the schema's order; then the rest.
+        required = [json_pointer([field]) for field in schema.get("required", [])]
+
+        def missing_first(item: ErrorItem) -> int:
+            if item.code == "10004" and item.pointer in required:
+                return required.index(item.pointer)
+            return len(required)
+
+        return sorted(items, key=missing_first)
 
     def validate(self, name: str, body: Any) -> dict[str, Any]:
         """Return ``body`` with top-level defaults applied, or raise a 422 listing every error."""
