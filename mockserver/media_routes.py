@@ -1,24 +1,28 @@
 """Recording downloads: ``GET``/``HEAD /_media/recordings/{id}/{file}`` with Range support.
 
 WAV is streamed straight from the synthesizer (any byte range is computed, not stored);
-MP3 is encoded once into the server's scratch directory and then served as a file. Neither
-holds a whole recording in memory, and no request path ever reaches the file system.
+MP3 is encoded once into the server's scratch directory and then streamed from that file. Both
+go through one response path (same headers, Range rules and Telnyx-shaped 416), neither holds a
+whole recording in memory, and no request path ever reaches the file system.
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
 import re
 import shutil
 import tempfile
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 from aiohttp import web
 
 from . import audio, errors
 from .app import MOCK
 from .recording_audio import audio_spec
+from .recording_store import is_completed
 from .recordings import Recording
 
 __all__ = ["add_routes", "parse_range"]
@@ -69,7 +73,7 @@ def _find(request: web.Request) -> tuple[Recording, str]:
             403, "10010", "Authorization failed", f"Recording link rejected: {reason}."
         )
     recording = mock.simulator.find_recording(recording_id)
-    if recording is None or recording.ended_at is None:
+    if recording is None or not is_completed(recording):
         raise errors.recording_not_found()
     return recording, fmt
 
@@ -80,9 +84,23 @@ async def download(request: web.Request) -> web.StreamResponse:
     spec = audio_spec(recording, mock.simulator.scenario, mock.config.seed, fmt)
     if fmt == "mp3":
         path = await _mp3_file(request.app, recording, spec)
-        return web.FileResponse(path, headers={"Content-Type": "audio/mpeg"})
-    size = audio.wav_size(spec)
-    headers = {"Accept-Ranges": "bytes", "Content-Type": audio.content_type("wav")}
+        # Opened before it is measured: a concurrent DELETE cannot pull it from under us.
+        with path.open("rb") as handle:
+            size = os.fstat(handle.fileno()).st_size
+            return await _send(request, "mp3", size, lambda a, b: _read(handle, a, b))
+    return await _send(
+        request, "wav", audio.wav_size(spec), lambda a, b: audio.iter_wav(spec, a, b)
+    )
+
+
+async def _send(
+    request: web.Request,
+    fmt: audio.Format,
+    size: int,
+    chunks: Callable[[int, int], Iterator[bytes]],
+) -> web.StreamResponse:
+    """One code path for both formats: same headers, same Range rules, same 416."""
+    headers = {"Accept-Ranges": "bytes", "Content-Type": audio.content_type(fmt)}
     try:
         byte_range = parse_range(request.headers.get("Range", ""), size)
     except ValueError:
@@ -98,10 +116,21 @@ async def download(request: web.Request) -> web.StreamResponse:
     response.content_length = end - start
     await response.prepare(request)
     if request.method != "HEAD":
-        for chunk in audio.iter_wav(spec, start, end):
+        for chunk in chunks(start, end):
             await response.write(chunk)
     await response.write_eof()
     return response
+
+
+def _read(handle: BinaryIO, start: int, end: int, chunk_bytes: int = 64 * 1024) -> Iterator[bytes]:
+    handle.seek(start)
+    remaining = end - start
+    while remaining > 0:
+        data = handle.read(min(chunk_bytes, remaining))
+        if not data:
+            return
+        remaining -= len(data)
+        yield data
 
 
 async def _mp3_file(app: web.Application, recording: Recording, spec: audio.AudioSpec) -> Path:
@@ -132,6 +161,7 @@ async def _media_dir_ctx(app: web.Application) -> AsyncIterator[None]:
 def forget_file(app: web.Application, recording_id: str) -> None:
     """Delete a recording's encoded file (DELETE /v2/recordings/{id})."""
     (app[MEDIA_DIR] / f"{recording_id}.mp3").unlink(missing_ok=True)
+    app[MP3_LOCKS].pop(recording_id, None)
 
 
 def add_routes(app: web.Application) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from . import errors
@@ -17,6 +18,7 @@ __all__ = [
     "PAGE_SIZE_MAX",
     "Page",
     "RecordingQuery",
+    "is_completed",
     "parse_query",
     "recording_json",
 ]
@@ -41,6 +43,11 @@ _TIME_FILTERS: dict[str, Callable[[Recording], float | None]] = {
     "start_time": lambda r: r.started_at,
     "end_time": lambda r: r.ended_at,
 }
+
+
+def is_completed(recording: Recording | None) -> bool:
+    """Stopped and not failed: the only recordings the API lists, serves or deletes."""
+    return recording is not None and recording.ended_at is not None and not recording.failed
 
 
 def recording_json(
@@ -84,22 +91,27 @@ class RecordingQuery:
 
     page: Page
     equals: Mapping[str, str]
-    ranges: Mapping[str, tuple[float | None, float | None]]
+    ranges: Mapping[str, tuple[datetime | None, datetime | None]]
 
     def matches(self, recording: Recording) -> bool:
         for key, value in self.equals.items():
             if _EQUALITY_FILTERS[key](recording) != value:
                 return False
         for key, (low, high) in self.ranges.items():
-            at = _TIME_FILTERS[key](recording)
-            if at is None or (low is not None and at < low) or (high is not None and at > high):
+            seconds = _TIME_FILTERS[key](recording)
+            if seconds is None:
+                return False
+            # Compared as rendered (whole microseconds), so a timestamp copied from a response
+            # is an inclusive bound for that very recording.
+            at = datetime.fromtimestamp(seconds, UTC)
+            if (low is not None and at < low) or (high is not None and at > high):
                 return False
         return True
 
     def select(self, recordings: Iterable[Recording]) -> tuple[list[Recording], dict[str, int]]:
         """The requested page, newest first, and Telnyx's flat pagination meta."""
         matching = sorted(
-            (r for r in recordings if r.ended_at is not None and self.matches(r)),
+            (r for r in recordings if is_completed(r) and self.matches(r)),
             key=lambda r: (r.ended_at or 0.0, r.id),
             reverse=True,
         )
@@ -123,9 +135,10 @@ def _page_value(query: Mapping[str, str], name: str, default: int, high: int) ->
     raw = query.get(parameter)
     if raw is None:
         return default
-    if not raw.strip().isdigit():
+    digits = raw.strip()
+    if not (digits.isascii() and digits.isdigit()):  # int() rejects some Unicode "digits"
         raise _query_error(parameter, f"{parameter} must be an integer.")
-    value = int(raw)
+    value = int(digits)
     if not 1 <= value <= high:
         raise TelnyxError(
             400,
@@ -148,7 +161,7 @@ def parse_query(query: Mapping[str, str]) -> RecordingQuery:
         _page_value(query, "size", PAGE_SIZE_DEFAULT, PAGE_SIZE_MAX),
     )
     equals: dict[str, str] = {}
-    ranges: dict[str, tuple[float | None, float | None]] = {}
+    ranges: dict[str, tuple[datetime | None, datetime | None]] = {}
     for parameter, value in query.items():
         if not parameter.startswith("filter["):
             continue
@@ -158,8 +171,8 @@ def parse_query(query: Mapping[str, str]) -> RecordingQuery:
             equals[key] = value
         elif key in _TIME_FILTERS and len(parts) == 2 and parts[1] in ("gte", "lte"):
             try:
-                at = parse_timestamp(value)
-            except ValueError:
+                at = datetime.fromtimestamp(parse_timestamp(value), UTC)
+            except (ValueError, OverflowError, OSError):
                 raise _query_error(
                     parameter, f"{parameter} must be an ISO 8601 date-time."
                 ) from None

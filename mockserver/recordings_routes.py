@@ -10,7 +10,7 @@ from . import audio, errors
 from .app import MOCK, TENANT, MockServer, json_response, read_json_object
 from .media_routes import forget_file
 from .recording_audio import audio_spec
-from .recording_store import parse_query, recording_json
+from .recording_store import is_completed, parse_query, recording_json
 from .recordings import Recording
 
 __all__ = ["add_routes"]
@@ -27,7 +27,7 @@ def _owned(request: web.Request) -> Recording:
     recording = mock.simulator.tenant(request[TENANT]).recordings.get(
         request.match_info["recording_id"]
     )
-    if recording is None or recording.ended_at is None:
+    if recording is None or not is_completed(recording):
         raise errors.recording_not_found()
     return recording
 
@@ -70,7 +70,7 @@ async def delete_many(request: web.Request) -> web.Response:
     owned = request.app[MOCK].simulator.tenant(request[TENANT]).recordings
     for recording_id in ids:
         recording = owned.get(recording_id)
-        if recording is not None and recording.ended_at is not None:
+        if recording is not None and is_completed(recording):
             _delete(request, recording)
     return json_response({"status": "ok"})
 
