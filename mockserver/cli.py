@@ -114,27 +114,41 @@ def _config(args: argparse.Namespace) -> ServerConfig:
     )
 
 
+def _load_signer(path: Path) -> WebhookSigner:
+    """The ``--signing-key`` file, or a ValueError whose one-line message names the file."""
+    try:
+        return WebhookSigner.from_file(path)
+    except OSError as exc:
+        raise ValueError(f"--signing-key {path}: cannot read: {exc.strerror or exc}") from exc
+    except ValueError as exc:  # bad Base64, not ASCII, or not 32 bytes
+        raise ValueError(f"--signing-key {path}: not the Base64 of a 32-byte Ed25519 seed") from exc
+
+
 async def _serve(args: argparse.Namespace, schemas: SchemaRegistry) -> None:
     scenario = load_scenario(args.scenario, schemas.schemas["scenario"])
-    signer = WebhookSigner.from_file(args.signing_key) if args.signing_key else None
+    signer = _load_signer(args.signing_key) if args.signing_key else None
     config = _config(args)
     mock = build_mock(config, scenario=scenario, signer=signer, schemas=schemas)
     app = build_app(mock)
     runner = web.AppRunner(app, handle_signals=False, access_log=None)
     await runner.setup()
+    # Handlers go in before the ready line: whoever reads it may signal at once.
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
     try:
         site = web.TCPSite(runner, config.host, config.port)
         await site.start()
         port = runner.addresses[0][1]
-        base_url = f"http://{config.host}:{port}"
+        host = f"[{config.host}]" if ":" in config.host else config.host  # IPv6 literal
+        base_url = f"http://{host}:{port}"
         mock.links.base_url = base_url
         print(f"mockserver ready on {base_url}", flush=True)
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(signum, stop.set)
         await stop.wait()
     finally:
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(signum)
         await runner.cleanup()
 
 

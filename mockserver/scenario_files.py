@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -94,6 +96,30 @@ def _describe(error: ValidationError) -> str:
     return f"{path}: {error.message}"
 
 
+def _value_problems(data: Any, path: list[Any]) -> Iterator[tuple[list[Any], str]]:
+    """What the schema cannot say: numbers must be finite, and a speech span must not end
+    before it starts. Runs only on data the schema accepted, so the shapes are known."""
+    dotted = ".".join(str(p) for p in path)
+    if isinstance(data, float) and not math.isfinite(data):
+        yield path, f"{dotted} must be a finite number"
+    elif isinstance(data, dict):
+        start, end = data.get("start"), data.get("end")
+        if (
+            "audio" in path  # top-level audio, or audio inside a rule's set
+            and isinstance(start, int | float)
+            and isinstance(end, int | float)
+            and math.isfinite(start)
+            and math.isfinite(end)
+            and end < start
+        ):
+            yield [*path, "end"], f"{dotted}.end must not be before {dotted}.start"
+        for key, value in data.items():
+            yield from _value_problems(value, [*path, key])
+    elif isinstance(data, list):
+        for index, value in enumerate(data):
+            yield from _value_problems(value, [*path, index])
+
+
 def load_scenario_text(text: str, *, label: str, schema: dict[str, Any]) -> Scenario:
     """Parse and validate scenario YAML; ``label`` names it in errors (a file name)."""
     try:
@@ -107,15 +133,16 @@ def load_scenario_text(text: str, *, label: str, schema: dict[str, Any]) -> Scen
     if data is None:
         data = {}
     validator = Draft202012Validator(schema)
-    found = sorted(
-        validator.iter_errors(data), key=lambda e: _line_of(root, list(e.absolute_path)) or 0
-    )
+    found = [(list(error.absolute_path), _describe(error)) for error in validator.iter_errors(data)]
+    if not found:
+        found = list(_value_problems(data, []))
     if found:
-        first = found[0]
-        line_number = _line_of(root, list(first.absolute_path))
+        found.sort(key=lambda item: _line_of(root, item[0]) or 0)
+        first_path, message = found[0]
+        line_number = _line_of(root, first_path)
         where = f"{label}:{line_number}" if line_number is not None else label
         more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
-        raise ScenarioError(f"{where}: {_describe(first)}{more}")
+        raise ScenarioError(f"{where}: {message}{more}")
     return scenario_from_mapping(data, fallback_name=Path(label).stem)
 
 
