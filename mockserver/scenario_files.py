@@ -72,9 +72,17 @@ def _describe(error: ValidationError) -> str:
     kind = schema.get("type")
     if isinstance(kind, list):
         kind = next((k for k in kind if k != "null"), None)
-    if error.validator in ("type", "minimum") and kind in ("number", "integer"):
-        bound = f" ≥ {schema['minimum']:g}" if "minimum" in schema else ""
-        return f"{path} must be a {kind}{bound}"
+    if schema.get("x-error-message"):
+        return f"{path} {schema['x-error-message']}"
+    if error.validator in ("type", "minimum", "maximum") and kind in ("number", "integer"):
+        article = "an" if kind == "integer" else "a"
+        if "minimum" in schema and "maximum" in schema:
+            bound = f" between {schema['minimum']:g} and {schema['maximum']:g}"
+        else:
+            bound = f" ≥ {schema['minimum']:g}" if "minimum" in schema else ""
+        return f"{path} must be {article} {kind}{bound}"
+    if error.validator == "minProperties":
+        return f"{path} must name at least one of: {', '.join(sorted(schema['properties']))}"
     if error.validator == "type":
         return f"{path} must be of type {error.validator_value}"
     if error.validator == "additionalProperties":
