@@ -149,6 +149,9 @@ class SimClock:
                         batch.append(result)
                 if batch:
                     await asyncio.gather(*batch)
+                # Work those timers started for this very instant (a webhook enqueued by a
+                # sync timer callback) runs now, before time moves on, not at the target.
+                await self.drain()
             self._manual_now = max(self._manual_now, target)
             await self.drain()
             return fired

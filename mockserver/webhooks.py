@@ -70,10 +70,14 @@ class DeliveryAttempt:
 @dataclass
 class _Pending:
     event: WebhookEvent
-    due: float
+    due: float  # when the next attempt may go out: moves later on every retry round
     seq: int
     attempts: int = 0
     round: int = 0
+    order: tuple[float, int] = (0.0, 0)  # (first due, seq): a call's delivery order
+
+    def __post_init__(self) -> None:
+        self.order = (self.due, self.seq)
 
 
 class WebhookDispatcher:
@@ -120,7 +124,9 @@ class WebhookDispatcher:
         key = (event.tenant, event.call_control_id)
         queue = self._queues.setdefault(key, [])
         queue.append(_Pending(event, at, next(self._seq)))
-        queue.sort(key=lambda p: (p.due, p.seq))
+        # Sort by when each event was first due, not by ``due``: an event waiting for its
+        # retry keeps its place at the head and holds back the call's later events.
+        queue.sort(key=lambda p: p.order)
         self.clock.call_at(at, lambda: self._pump(key))
 
     def pending_count(self) -> int:
@@ -135,14 +141,14 @@ class WebhookDispatcher:
             while queue and queue[0].due <= self.clock.now():
                 head = queue[0]
                 if await self._deliver_round(head):
-                    queue.pop(0)
+                    queue.remove(head)
                     continue
                 if head.round < len(self.retry_delays):
                     head.due = self.clock.now() + self.retry_delays[head.round]
                     head.round += 1
                     self.clock.call_at(head.due, lambda: self._pump(key))
                     break
-                queue.pop(0)
+                queue.remove(head)
                 self._record_final(head, "retries exhausted")
             if not queue:
                 self._queues.pop(key, None)
