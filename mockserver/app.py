@@ -50,7 +50,7 @@ class MockServer:
         """Hand the core's effects to the clock and the dispatcher."""
         for effect in effects:
             if isinstance(effect, SendWebhook):
-                self.dispatcher.enqueue(effect.event, effect.at)
+                self.dispatcher.enqueue(effect.event, effect.at, effect.faults)
             elif isinstance(effect, StartTimer):
                 self.clock.call_at(effect.at, self._timer_callback(effect.key))
 

@@ -75,6 +75,7 @@ class _Pending:
     attempts: int = 0
     round: int = 0
     order: tuple[float, int] = (0.0, 0)  # (first due, seq): a call's delivery order
+    faults: tuple[str, ...] = ()  # the scenario's mischief: drop, duplicate, *_signature
 
     def __post_init__(self) -> None:
         self.order = (self.due, self.seq)
@@ -119,11 +120,11 @@ class WebhookDispatcher:
 
     # -- scheduling ----------------------------------------------------------------------------
 
-    def enqueue(self, event: WebhookEvent, at: float) -> None:
+    def enqueue(self, event: WebhookEvent, at: float, faults: tuple[str, ...] = ()) -> None:
         """Send ``event`` at simulated time ``at``, after earlier events of the same call."""
         key = (event.tenant, event.call_control_id)
         queue = self._queues.setdefault(key, [])
-        queue.append(_Pending(event, at, next(self._seq)))
+        queue.append(_Pending(event, at, next(self._seq), faults=faults))
         # Sort by when each event was first due, not by ``due``: an event waiting for its
         # retry keeps its place at the head and holds back the call's later events.
         queue.sort(key=lambda p: p.order)
@@ -140,8 +141,16 @@ class WebhookDispatcher:
             queue = self._queues.get(key, [])
             while queue and queue[0].due <= self.clock.now():
                 head = queue[0]
+                if "drop" in head.faults:
+                    queue.remove(head)
+                    self._record_final(head, "dropped by the scenario", outcome="dropped")
+                    continue
                 if await self._deliver_round(head):
                     queue.remove(head)
+                    if "duplicate" in head.faults:
+                        # Telnyx redelivers: same event id, the next attempt number.
+                        head.faults = tuple(f for f in head.faults if f != "duplicate")
+                        await self._deliver_round(head)
                     continue
                 if head.round < len(self.retry_delays):
                     head.due = self.clock.now() + self.retry_delays[head.round]
@@ -176,7 +185,13 @@ class WebhookDispatcher:
         envelope = event.envelope(pending.attempts, url)
         body = json.dumps(envelope, separators=(",", ":")).encode("utf-8")
         headers = {"Content-Type": "application/json"}
-        headers.update(self.signer.headers(int(self.wall_clock()), body))
+        timestamp = int(self.wall_clock())
+        signed = body
+        if "stale_signature" in pending.faults:
+            timestamp -= 600  # outside every receiver's 300-second tolerance
+        if "bad_signature" in pending.faults:
+            signed = body + b" "  # a valid signature of other bytes: verification fails
+        headers.update(self.signer.headers(timestamp, signed))
         started = time.perf_counter()
         status: int | None = None
         error: str | None = None
@@ -209,13 +224,11 @@ class WebhookDispatcher:
             log.info("webhook %s to %s failed: %s", event.event_type, url, error)
         return delivered
 
-    def _record_final(self, pending: _Pending, reason: str) -> None:
+    def _record_final(self, pending: _Pending, reason: str, outcome: str = "undelivered") -> None:
         event = pending.event
         urls = self._urls(event)
         envelope = event.envelope(max(pending.attempts, 1), urls[0] if urls else "")
-        self._journal(
-            pending, urls[0] if urls else None, None, 0.0, reason, "undelivered", envelope
-        )
+        self._journal(pending, urls[0] if urls else None, None, 0.0, reason, outcome, envelope)
         log.warning(
             "webhook %s %s for call %s undelivered: %s",
             event.event_type,
