@@ -208,10 +208,13 @@ async def test_timestamp_header_follows_the_wall_clock_while_the_manual_clock_mo
 
 @pytest.mark.parametrize("event_type", list(EVENT_COMPONENTS))
 async def test_payload_validates_against_the_telnyx_event_schema(
-    harness: Harness, telnyx_spec: Registry[Any], event_type: str
+    make_harness: MakeHarness, telnyx_spec: Registry[Any], event_type: str
 ) -> None:
-    if event_type == "call.recording.error":
-        pytest.skip("nothing in the API makes the mock send call.recording.error")
+    # The recording_error fault turns call.recording.saved into call.recording.error.
+    failing = event_type == "call.recording.error"
+    harness = await make_harness(
+        scenario=Scenario(recording_error="Internal server error" if failing else None)
+    )
     await recorded_call(harness, client_state="aGVsbG8=")
     (received,) = harness.receiver.events(event_type)
     component = EVENT_COMPONENTS[event_type]
