@@ -5,6 +5,7 @@ It is its own aiohttp sub-application so it never mixes with the Telnyx surface 
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from aiohttp import web
@@ -13,6 +14,7 @@ from . import errors
 from .app import MOCK, MockServer, bearer_key, json_response, read_json_object
 from .clock import ClockError
 from .ids import iso_timestamp
+from .scenario_files import ScenarioError, load_scenario, load_scenario_text
 
 __all__ = ["build_control_app"]
 
@@ -171,6 +173,29 @@ async def far_end_hangup(request: web.Request) -> web.Response:
     return json_response({"data": {"result": "ok"}})
 
 
+async def load_scenario_route(request: web.Request) -> web.Response:
+    """Swap the scenario at run time: a scenario as JSON, YAML text, or ``{"bundled": NAME}``."""
+    mock = _mock(request)
+    schema = mock.schemas.schemas["scenario"]
+    try:
+        if request.content_type in ("application/yaml", "application/x-yaml", "text/yaml"):
+            text = (await request.read()).decode("utf-8", errors="replace")
+            scenario = load_scenario_text(text, label="request body", schema=schema)
+        else:
+            body = await read_json_object(request)
+            if set(body) == {"bundled"} and isinstance(body["bundled"], str):
+                scenario = load_scenario(body["bundled"], schema)
+            else:
+                # JSON is YAML, so one loader gives the same checks and messages.
+                scenario = load_scenario_text(json.dumps(body), label="request body", schema=schema)
+    except ScenarioError as exc:
+        raise errors.TelnyxError.single(422, "10015", "Invalid scenario", str(exc)) from exc
+    mock.simulator.scenario = scenario
+    return json_response(
+        {"data": {"result": "ok", "name": scenario.name, "description": scenario.description}}
+    )
+
+
 def build_control_app(mock: MockServer) -> web.Application:
     app = web.Application()
     app[MOCK] = mock
@@ -182,4 +207,5 @@ def build_control_app(mock: MockServer) -> web.Application:
     app.router.add_get("/webhook-key", webhook_key)
     app.router.add_post("/calls", inject_call)
     app.router.add_post("/calls/{call_control_id}/hangup", far_end_hangup)
+    app.router.add_post("/scenario", load_scenario_route)
     return app

@@ -253,6 +253,18 @@ def _control_paths() -> dict[str, Any]:
         },
         "/_mock/webhook-key": {"get": op("MockWebhookKey", "Base64 Ed25519 public key")},
         "/_mock/calls": {"post": op("MockInjectCall", "Inject an inbound call for a tenant")},
+        "/_mock/scenario": {
+            "post": op(
+                "MockLoadScenario",
+                "Load a scenario: JSON (schema 'scenario'), YAML text, or {\"bundled\": NAME}",
+                requestBody={
+                    "required": True,
+                    "content": {
+                        "application/json": {"schema": {"$ref": "#/components/schemas/scenario"}}
+                    },
+                },
+            )
+        },
         "/_mock/calls/{call_control_id}/hangup": {
             "post": op("MockFarEndHangup", "The far end hangs up now", parameters=[_CALL_ID_PARAM])
         },
