@@ -25,7 +25,7 @@ from .config import ServerConfig
 from .scenario_files import load_scenario, load_scenario_text
 from .scenarios import DEFAULT_SCENARIO, Scenario
 
-__all__ = ["TelnyxMock", "WebhookTimeout", "telnyx_mock"]
+__all__ = ["ReceivedWebhook", "TelnyxMock", "WebhookTimeout", "telnyx_mock"]
 
 T = TypeVar("T")
 
@@ -38,7 +38,7 @@ class WebhookTimeout(AssertionError):
 
 @dataclass(frozen=True)
 class ReceivedWebhook:
-    """A webhook the built-in receiver got: headers, raw body and parsed JSON."""
+    """A webhook the built-in receiver got: headers (names lower-cased), raw body, JSON."""
 
     headers: Mapping[str, str]
     raw: bytes
@@ -81,7 +81,8 @@ class _ServerThread:
 
     async def _receive(self, request: web.Request) -> web.Response:
         raw = await request.read()
-        webhook = ReceivedWebhook(dict(request.headers), raw, json.loads(raw))
+        headers = {name.lower(): value for name, value in request.headers.items()}
+        webhook = ReceivedWebhook(headers, raw, json.loads(raw))
         with self._lock:
             self.received.append(webhook)
         return web.Response(text="ok")

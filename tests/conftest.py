@@ -14,6 +14,7 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from mockserver.app import MockServer, build_app, build_mock
 from mockserver.config import ServerConfig
+from mockserver.pytest_plugin import ReceivedWebhook
 from mockserver.scenarios import DEFAULT_SCENARIO, Scenario
 from mockserver.validation import SchemaRegistry
 
@@ -24,19 +25,8 @@ OTHER_KEY = "KEY_TENANT_B"
 START = 1_790_000_000.0  # 2026-09-21T14:13:20Z: a fixed simulated start
 
 
-@dataclass
-class Received:
-    headers: dict[str, str]
-    raw: bytes
-    body: dict[str, Any]
-
-    @property
-    def event_type(self) -> str:
-        return str(self.body["data"]["event_type"])
-
-    @property
-    def payload(self) -> dict[str, Any]:
-        return dict(self.body["data"]["payload"])
+# The plugin's record of a webhook serves the suite too (headers lower-cased).
+Received = ReceivedWebhook
 
 
 @dataclass
