@@ -35,7 +35,40 @@ FILES = {
         "ResumeRecordingRequest",
         "POST /calls/{call_control_id}/actions/record_resume (ResumeCallRecording)",
     ),
+    # The commands around a recording (issue 7).
+    "speak": ("SpeakRequest", "POST /calls/{call_control_id}/actions/speak (SpeakCall)"),
+    "playback_start": (
+        "PlayAudioUrlRequest",
+        "POST /calls/{call_control_id}/actions/playback_start (StartCallPlayback)",
+    ),
+    "playback_stop": (
+        "PlaybackStopRequest",
+        "POST /calls/{call_control_id}/actions/playback_stop (StopCallPlayback)",
+    ),
+    "gather": ("GatherRequest", "POST /calls/{call_control_id}/actions/gather (GatherCall)"),
+    "gather_using_speak": (
+        "GatherUsingSpeakRequest",
+        "POST /calls/{call_control_id}/actions/gather_using_speak (GatherUsingSpeak)",
+    ),
+    "gather_stop": (
+        "StopGatherRequest",
+        "POST /calls/{call_control_id}/actions/gather_stop (StopCallGather)",
+    ),
+    "send_dtmf": ("SendDTMFRequest", "POST /calls/{call_control_id}/actions/send_dtmf (SendDTMF)"),
+    "reject": ("RejectRequest", "POST /calls/{call_control_id}/actions/reject (RejectCall)"),
+    "transcription_start": (
+        "TranscriptionStartRequest",
+        "POST /calls/{call_control_id}/actions/transcription_start (StartCallTranscription)",
+    ),
+    "transcription_stop": (
+        "TranscriptionStopRequest",
+        "POST /calls/{call_control_id}/actions/transcription_stop (StopCallTranscription)",
+    ),
 }
+
+# Files that get minimum/maximum/maxLength from description text (named in their header).
+DESCRIPTION_LIMITS = {"dial", "answer", "record_start", "speak", "gather", "gather_using_speak",
+                      "send_dtmf"}
 
 # keywords whose value is a single subschema
 SUB_ONE = {"items", "not", "contains", "propertyNames", "if", "then", "else", "unevaluatedItems",
@@ -194,6 +227,15 @@ def set_range(props: dict, name: str, minimum=None, maximum=None, why: str = "")
     p["$comment"] = f"minimum/maximum enforced by mockserver; the spec states them only in the description: {why!r}"
 
 
+def set_max_length(props: dict, name: str, maximum: int, why: str):
+    p = props[name]
+    assert p.get("type") == "string", (name, p)
+    assert "maxLength" not in p, (name, p)
+    assert why in p["description"], (name, why)
+    p["maxLength"] = maximum
+    p["$comment"] = f"maxLength enforced by mockserver; the spec states it only in the description: {why!r}"
+
+
 def patch(fname: str, sch: dict) -> None:
     props = sch["properties"]
 
@@ -255,6 +297,24 @@ def patch(fname: str, sch: dict) -> None:
             assert f in sch["required"]
     if fname in ("record_stop", "record_pause", "record_resume"):
         assert props["recording_id"]["format"] == "uuid"
+    if fname in ("speak", "gather_using_speak"):
+        set_max_length(props, "payload", 3000, "There is a 3,000 character limit.")
+        for f in ("payload", "voice"):
+            assert f in sch["required"]
+    if fname == "gather_using_speak":
+        set_max_length(props, "invalid_payload", 3000, "There is a 3,000 character limit.")
+    if fname in ("gather", "gather_using_speak"):
+        set_range(props, "maximum_digits", None, 128, "This parameter has a maximum value of 128.")
+        set_range(props, "minimum_digits", 1, None, "This parameter has a minimum value of 1.")
+    if fname == "send_dtmf":
+        set_range(props, "duration_millis", 100, 500, "Ranges from 100 to 500ms")
+        digits = props["digits"]
+        assert "Valid digits are 0-9, A-D, *, and #. Pauses can be added using w (0.5s) and W (1s)." in digits["description"]
+        digits["pattern"] = "^[0-9A-DwW*#]+$"
+        digits["$comment"] = (
+            "pattern enforced by mockserver from the description: 'Valid digits are 0-9, A-D, *, "
+            "and #. Pauses can be added using w (0.5s) and W (1s).'"
+        )
 
 
 def main(spec_path: str, out_dir: str) -> None:
@@ -280,6 +340,9 @@ def main(spec_path: str, out_dir: str) -> None:
                 "; minimum/maximum that the spec states only in descriptions (each marked with "
                 "$comment)"
                 if fname in ("dial", "answer", "record_start")
+                else "; limits (minimum/maximum, maxLength, pattern) that the spec states only in "
+                "descriptions (each marked with $comment)"
+                if fname in DESCRIPTION_LIMITS
                 else ""
             )
             + ("; E.164/SIP patterns and x-telnyx-error on from/to" if fname == "dial" else "")

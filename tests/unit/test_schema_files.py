@@ -1,6 +1,6 @@
 """Checks on ``schemas/*.json``.
 
-Every file must be a valid, self-contained JSON Schema (draft 2020-12). The seven request-body
+Every file must be a valid, self-contained JSON Schema (draft 2020-12). The request-body
 schemas must also match Telnyx's OpenAPI spec (``shared/reference/telnyx-openapi.yml`` beside the
 repo): the same properties, required lists, enums, defaults and constraint keywords at every depth.
 The only differences allowed are the mockserver additions listed in ``ALLOWED_ADDITIONS``.
@@ -39,6 +39,26 @@ REQUEST_SCHEMAS = {
     "record_stop": "StopRecordingRequest",
     "record_pause": "PauseRecordingRequest",
     "record_resume": "ResumeRecordingRequest",
+    "speak": "SpeakRequest",
+    "playback_start": "PlayAudioUrlRequest",
+    "playback_stop": "PlaybackStopRequest",
+    "gather": "GatherRequest",
+    "gather_using_speak": "GatherUsingSpeakRequest",
+    "gather_stop": "StopGatherRequest",
+    "send_dtmf": "SendDTMFRequest",
+    "reject": "RejectRequest",
+    "transcription_start": "TranscriptionStartRequest",
+    "transcription_stop": "TranscriptionStopRequest",
+}
+
+# The smallest body each schema accepts (its required fields), for range checks.
+MINIMAL_BODIES: dict[str, dict[str, Any]] = {
+    "dial": {"from": "+18005550101", "to": "+18005550100", "connection_id": "1"},
+    "record_start": {"format": "wav", "channels": "single"},
+    "speak": {"payload": "Hello", "voice": "female"},
+    "gather_using_speak": {"payload": "Press 1", "voice": "female"},
+    "send_dtmf": {"digits": "1"},
+    "reject": {"cause": "CALL_REJECTED"},
 }
 
 # Ranges the spec gives only in description text, enforced as minimum/maximum.
@@ -57,6 +77,25 @@ DESCRIPTION_RANGES = [
     ("answer", "record_timeout_secs", 0, None, "The minimum value is 0."),
     ("record_start", "max_length", 0, 14400, "The minimum value is 0. The maximum value is 14400."),
     ("record_start", "timeout_secs", 0, None, "The minimum value is 0."),
+    ("gather", "maximum_digits", None, 128, "This parameter has a maximum value of 128."),
+    ("gather", "minimum_digits", 1, None, "This parameter has a minimum value of 1."),
+    (
+        "gather_using_speak",
+        "maximum_digits",
+        None,
+        128,
+        "This parameter has a maximum value of 128.",
+    ),
+    ("gather_using_speak", "minimum_digits", 1, None, "This parameter has a minimum value of 1."),
+    ("send_dtmf", "duration_millis", 100, 500, "Ranges from 100 to 500ms"),
+]
+
+# String lengths the spec gives only in description text, enforced as maxLength.
+# (file, property, maxLength, sentence that must appear in the spec description)
+DESCRIPTION_LENGTHS = [
+    ("speak", "payload", 3000, "There is a 3,000 character limit."),
+    ("gather_using_speak", "payload", 3000, "There is a 3,000 character limit."),
+    ("gather_using_speak", "invalid_payload", 3000, "There is a 3,000 character limit."),
 ]
 
 # Keywords our schemas add on top of the spec: (file, logical path, keyword).
@@ -67,11 +106,15 @@ ALLOWED_ADDITIONS: set[tuple[str, str, str]] = {
     ("dial", "properties/to/oneOf/0", "pattern"),
     ("dial", "properties/to/oneOf/1", "minItems"),
     ("dial", "properties/to/oneOf/1/items", "pattern"),
+    ("send_dtmf", "properties/digits", "pattern"),
 }
 for _file, _prop, _min, _max, _ in DESCRIPTION_RANGES:
-    ALLOWED_ADDITIONS.add((_file, f"properties/{_prop}", "minimum"))
+    if _min is not None:
+        ALLOWED_ADDITIONS.add((_file, f"properties/{_prop}", "minimum"))
     if _max is not None:
         ALLOWED_ADDITIONS.add((_file, f"properties/{_prop}", "maximum"))
+for _file, _prop, _, _ in DESCRIPTION_LENGTHS:
+    ALLOWED_ADDITIONS.add((_file, f"properties/{_prop}", "maxLength"))
 
 # OpenAPI-only keywords that must not survive the translation.
 DROPPED = {"example", "examples", "discriminator", "nullable", "xml", "externalDocs"}
@@ -335,6 +378,10 @@ def test_top_level_required_lists() -> None:
     expected = {
         "dial": {"connection_id", "to", "from"},
         "record_start": {"format", "channels"},
+        "speak": {"payload", "voice"},
+        "gather_using_speak": {"payload", "voice"},
+        "send_dtmf": {"digits"},
+        "reject": {"cause"},
     }
     for stem in REQUEST_SCHEMAS:
         assert set(load_schema(stem)["required"]) == expected.get(stem, set()), stem
@@ -344,7 +391,7 @@ def test_top_level_required_lists() -> None:
 def test_description_ranges_enforced(
     stem: str,
     prop: str,
-    minimum: int,
+    minimum: int | None,
     maximum: int | None,
     sentence: str,
     spec_components: dict[str, Any],
@@ -354,17 +401,84 @@ def test_description_ranges_enforced(
     assert "minimum" not in spec_prop and "maximum" not in spec_prop
     ours = load_schema(stem)["properties"][prop]
     assert ours["type"] == "integer"
-    assert ours["minimum"] == minimum
+    assert ours.get("minimum") == minimum
     assert ours.get("maximum") == maximum
     assert "$comment" in ours
-    base = {"from": "+18005550101", "to": "+18005550100", "connection_id": "1"}
-    base = base if stem == "dial" else {"format": "wav", "channels": "single"}
-    base = base if stem in ("dial", "record_start") else {}
-    assert is_valid(stem, {**base, prop: minimum})
-    assert not is_valid(stem, {**base, prop: minimum - 1})
+    base = MINIMAL_BODIES.get(stem, {})
+    if minimum is not None:
+        assert is_valid(stem, {**base, prop: minimum})
+        assert not is_valid(stem, {**base, prop: minimum - 1})
     if maximum is not None:
         assert is_valid(stem, {**base, prop: maximum})
         assert not is_valid(stem, {**base, prop: maximum + 1})
+
+
+@pytest.mark.parametrize(("stem", "prop", "maximum", "sentence"), DESCRIPTION_LENGTHS)
+def test_description_lengths_enforced(
+    stem: str, prop: str, maximum: int, sentence: str, spec_components: dict[str, Any]
+) -> None:
+    spec_prop = spec_property(spec_components, stem, prop)
+    assert sentence in spec_prop["description"]
+    assert "maxLength" not in spec_prop
+    ours = load_schema(stem)["properties"][prop]
+    assert (ours["type"], ours["maxLength"]) == ("string", maximum)
+    assert "$comment" in ours
+    base = MINIMAL_BODIES[stem]
+    assert is_valid(stem, {**base, prop: "x" * maximum})
+    assert not is_valid(stem, {**base, prop: "x" * (maximum + 1)})
+
+
+@pytest.mark.parametrize(
+    ("digits", "ok"),
+    [
+        ("1", True),
+        ("1234567890*#ABCD", True),
+        ("1www2WABCDw9", True),
+        ("", False),
+        ("12a", False),
+        ("1 2", False),
+        ("E", False),
+        ("+1", False),
+    ],
+)
+def test_send_dtmf_digits_follow_the_description(digits: str, ok: bool) -> None:
+    # "Valid digits are 0-9, A-D, *, and #. Pauses can be added using w (0.5s) and W (1s)."
+    assert is_valid("send_dtmf", {"digits": digits}) is ok
+
+
+@pytest.mark.parametrize(
+    ("stem", "body"),
+    [
+        ("reject", {"cause": "CALL_REJECTED"}),
+        ("reject", {"cause": "USER_BUSY"}),
+        ("speak", {"payload": "<speak>Hi</speak>", "voice": "AWS.Polly.Joanna", "loop": 2}),
+        ("speak", {"payload": "Hi", "voice": "female", "loop": "infinity"}),
+        ("playback_start", {"audio_url": "http://example.com/a.mp3", "loop": "infinity"}),
+        ("playback_stop", {"stop": "current", "overlay": True}),
+        ("gather", {"gather_id": "menu", "valid_digits": "123", "timeout_millis": 10000}),
+        ("transcription_start", {"transcription_engine": "Telnyx", "transcription_tracks": "both"}),
+    ],
+)
+def test_typical_bodies_are_valid(stem: str, body: dict[str, Any]) -> None:
+    assert is_valid(stem, body)
+
+
+@pytest.mark.parametrize(
+    ("stem", "body"),
+    [
+        ("reject", {}),
+        ("reject", {"cause": "NORMAL_CLEARING"}),
+        ("speak", {"payload": "Hi"}),
+        ("speak", {"payload": "Hi", "voice": "female", "payload_type": "html"}),
+        ("speak", {"payload": "Hi", "voice": "female", "loop": 1.5}),
+        ("playback_start", {"audio_type": "ogg"}),
+        ("gather", {"gather_id": "x" * 41}),
+        ("gather", {"gather_id": ""}),
+        ("transcription_start", {"transcription_engine": "Whisper"}),
+    ],
+)
+def test_typical_bad_bodies_are_invalid(stem: str, body: dict[str, Any]) -> None:
+    assert not is_valid(stem, body)
 
 
 def test_dial_time_limits() -> None:
