@@ -10,16 +10,18 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
 
 from . import errors
 from .clock import SimClock
+from .command_log import CommandLog
 from .commands import Effect, SendWebhook, Simulator, StartTimer, TimerKey
 from .config import ServerConfig
 from .errors import TelnyxError
+from .hub import Hub
 from .ids import IdFactory
 from .media import MediaLinks
 from .scenarios import DEFAULT_SCENARIO, Scenario
@@ -45,18 +47,36 @@ class MockServer:
     schemas: SchemaRegistry
     signer: WebhookSigner
     links: MediaLinks
+    hub: Hub = field(default_factory=Hub)  # change notices for the dashboard's live view
+    command_log: CommandLog = field(default_factory=CommandLog)
+
+    def __post_init__(self) -> None:
+        self.dispatcher.on_journal = lambda attempt: self.hub.publish(
+            "webhook",
+            tenant=attempt.tenant,
+            call_control_id=attempt.call_control_id,
+            data={"tenant": attempt.tenant, **attempt.to_json()},
+        )
 
     def apply(self, effects: list[Effect]) -> None:
         """Hand the core's effects to the clock and the dispatcher."""
+        touched: dict[tuple[str, str], None] = {}
         for effect in effects:
             if isinstance(effect, SendWebhook):
                 self.dispatcher.enqueue(effect.event, effect.at, effect.faults)
+                touched[effect.event.tenant, effect.event.call_control_id] = None
             elif isinstance(effect, StartTimer):
                 self.clock.call_at(effect.at, self._timer_callback(effect.key))
+                touched[effect.key.tenant, effect.key.call_control_id] = None
+        for tenant, call_control_id in touched:
+            self.hub.publish("call", tenant=tenant, call_control_id=call_control_id)
 
     def _timer_callback(self, key: TimerKey) -> Callable[[], None]:
         def fire() -> None:
-            self.apply(self.simulator.fire(key, self.clock.now()))
+            effects = self.simulator.fire(key, self.clock.now())
+            self.apply(effects)
+            if not effects:  # a purge, or a change without webhooks: still worth showing
+                self.hub.publish("call", tenant=key.tenant, call_control_id=key.call_control_id)
 
         return fire
 
@@ -66,6 +86,8 @@ class MockServer:
     def reset(self, tenant: str | None = None) -> None:
         self.simulator.reset(tenant)
         self.dispatcher.forget(tenant)
+        self.command_log.forget(tenant)
+        self.hub.publish("resync", tenant=tenant)
 
 
 MOCK = web.AppKey("mock", MockServer)
@@ -260,10 +282,10 @@ async def _dispatcher_ctx(app: web.Application) -> AsyncIterator[None]:
 
 def build_app(mock: MockServer) -> web.Application:
     """The aiohttp application: /v2 (Telnyx API), /_mock (control), /_media (downloads)."""
-    from . import control, media_routes, openapi, recordings_routes, routes
+    from . import control, dashboard, media_routes, openapi, recordings_routes, routes
 
     app = web.Application(
-        middlewares=[error_middleware, auth_middleware],
+        middlewares=[error_middleware, auth_middleware, dashboard.command_log_middleware],
         client_max_size=mock.config.max_body_bytes,
     )
     app[MOCK] = mock

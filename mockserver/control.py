@@ -10,7 +10,7 @@ from typing import Any
 
 from aiohttp import web
 
-from . import errors
+from . import dashboard, errors
 from .app import MOCK, MockServer, bearer_key, json_response, read_json_object
 from .clock import ClockError
 from .ids import iso_timestamp
@@ -94,6 +94,22 @@ async def webhooks(request: web.Request) -> web.Response:
         call_control_id=query.get("call_control_id"),
     )
     return json_response({"data": [entry.to_json() for entry in entries]})
+
+
+async def redeliver_webhook(request: web.Request) -> web.Response:
+    """Send a journaled webhook again as its next attempt: by journal ``seq`` or event id."""
+    dispatcher = _mock(request).dispatcher
+    ref = request.match_info["ref"]
+    entry = dispatcher.find(ref)
+    if entry is None or entry.event is None:
+        raise errors.TelnyxError.single(
+            404,
+            "10005",
+            "Resource not found",
+            f"No webhook with journal seq or event id '{ref}' is in the delivery journal.",
+        )
+    attempt = await dispatcher.redeliver(entry)
+    return json_response({"data": attempt.to_json()})
 
 
 async def webhook_key(request: web.Request) -> web.Response:
@@ -204,8 +220,10 @@ def build_control_app(mock: MockServer) -> web.Application:
     app.router.add_get("/clock", get_clock)
     app.router.add_post("/clock/advance", advance_clock)
     app.router.add_get("/webhooks", webhooks)
+    app.router.add_post("/webhooks/{ref}/redeliver", redeliver_webhook)
     app.router.add_get("/webhook-key", webhook_key)
     app.router.add_post("/calls", inject_call)
     app.router.add_post("/calls/{call_control_id}/hangup", far_end_hangup)
     app.router.add_post("/scenario", load_scenario_route)
+    dashboard.add_routes(app)
     return app

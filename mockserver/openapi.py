@@ -268,6 +268,26 @@ def _control_paths() -> dict[str, Any]:
         "/_mock/calls/{call_control_id}/hangup": {
             "post": op("MockFarEndHangup", "The far end hangs up now", parameters=[_CALL_ID_PARAM])
         },
+        "/_mock/webhooks/{ref}/redeliver": {
+            "post": op(
+                "MockRedeliverWebhook",
+                "Send a journaled webhook again as its next attempt (ref: journal seq or event id)",
+                parameters=[
+                    {"name": "ref", "in": "path", "required": True, "schema": {"type": "string"}}
+                ],
+            )
+        },
+        "/_mock/state": {
+            "get": op(
+                "MockState",
+                "Snapshot: calls, command log, recordings with fresh links, journal "
+                "(filters: api_key, call_control_id)",
+            )
+        },
+        "/_mock/events": {
+            "get": op("MockEvents", "Live changes as server-sent events (text/event-stream)")
+        },
+        "/_mock/ui": {"get": op("MockDashboard", "The dashboard page (HTML)")},
     }
 
 

@@ -49,6 +49,7 @@ class DeliveryAttempt:
     outcome: str  # "delivered", "failed" (will retry or fail over) or "undelivered" (final)
     simulated_at: float
     body: dict[str, Any] = field(repr=False)
+    event: WebhookEvent | None = field(default=None, repr=False, compare=False)  # to redeliver
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -107,6 +108,7 @@ class WebhookDispatcher:
         self._seq = itertools.count(1)
         self._journal_seq = itertools.count(1)
         self._session: aiohttp.ClientSession | None = None
+        self.on_journal: Callable[[DeliveryAttempt], None] | None = None  # the dashboard's hook
 
     async def start(self) -> None:
         self._session = aiohttp.ClientSession(
@@ -263,8 +265,34 @@ class WebhookDispatcher:
                 outcome=outcome,
                 simulated_at=self.clock.now(),
                 body=body,
+                event=event,
             )
         )
+        if self.on_journal is not None:
+            self.on_journal(self.journal[-1])
+
+    async def redeliver(self, entry: DeliveryAttempt) -> DeliveryAttempt:
+        """Send a journaled event again, now, as its next attempt (journaled like any other).
+
+        It goes to the URL of ``entry`` (or the URLs the event has now, if it had none), out
+        of the call's queue order: this is the operator's manual resend, not a retry.
+        """
+        if entry.event is None:
+            raise ValueError("journal entry has no event to redeliver")
+        attempts = max(e.attempt for e in self.journal if e.event_id == entry.event_id)
+        pending = _Pending(entry.event, self.clock.now(), next(self._seq), attempts=attempts + 1)
+        urls = [entry.url] if entry.url else self._urls(entry.event)
+        if urls:
+            await self._attempt(pending, urls[0])
+        else:
+            self._record_final(pending, "no webhook URL: set webhook_url on Dial or --webhook-url")
+        return self.journal[-1]
+
+    def find(self, ref: str) -> DeliveryAttempt | None:
+        """A journal entry by its ``seq``, or the latest attempt of an event id."""
+        if ref.isascii() and ref.isdigit():
+            return next((e for e in self.journal if e.seq == int(ref)), None)
+        return next((e for e in reversed(self.journal) if e.event_id == ref), None)
 
     # -- reading and lifecycle -----------------------------------------------------------------
 

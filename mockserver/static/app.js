@@ -1,0 +1,342 @@
+// mockserver dashboard: loads GET /_mock/state, follows GET /_mock/events (server-sent
+// events) and acts through the control API. Plain JS, no dependencies, same origin only.
+"use strict";
+
+const MAX_ROWS = 300;          // rows drawn per journal table
+const MAX_KEPT = 2000;         // command and journal entries kept in the page
+
+const params = new URLSearchParams(location.search);
+let token = params.get("token") || "";
+
+const store = {
+  calls: new Map(),            // call_control_id -> call
+  recordings: new Map(),       // id -> recording
+  commands: new Map(),         // seq -> command log entry
+  webhooks: new Map(),         // seq -> journal line
+  tenants: new Set(),
+  clock: null,
+  scenario: "",
+};
+const openDetails = new Set(); // keys of <details> the user opened, kept across redraws
+
+const $ = (id) => document.getElementById(id);
+
+// -- talking to the server --------------------------------------------------------------------
+
+function withToken(path) {
+  if (!token) return path;
+  return path + (path.includes("?") ? "&" : "?") + "token=" + encodeURIComponent(token);
+}
+
+function authHeaders() {
+  return token ? { "X-Mock-Control-Token": token } : {};
+}
+
+async function api(method, path, body) {
+  const init = { method, headers: authHeaders() };
+  if (body !== undefined) {
+    init.headers["Content-Type"] = "application/json";
+    init.body = JSON.stringify(body);
+  }
+  const response = await fetch(withToken(path), init);
+  let data = null;
+  try { data = await response.json(); } catch (_) { data = null; }
+  if (response.status === 401 && !params.get("token")) {
+    const given = window.prompt("This mock needs its control token:");
+    if (given) { token = given; return api(method, path, body); }
+  }
+  if (!response.ok) {
+    const first = data && data.errors && data.errors[0];
+    const reason = first ? (first.detail || first.title) : response.statusText;
+    throw new Error(`${method} ${path}: ${response.status} ${reason}`);
+  }
+  return data;
+}
+
+function say(text, isError) {
+  const box = $("message");
+  box.textContent = text;
+  box.className = isError ? "error" : "";
+}
+
+async function act(label, work) {
+  try {
+    await work();
+    say(label + ": done");
+  } catch (error) {
+    say(String(error.message || error), true);
+  }
+}
+
+async function loadState() {
+  const data = (await api("GET", "/_mock/state")).data;
+  store.calls = new Map(data.calls.map((c) => [c.call_control_id, c]));
+  store.recordings = new Map(data.recordings.map((r) => [r.id, r]));
+  store.commands = new Map(data.commands.map((c) => [c.seq, c]));
+  store.webhooks = new Map(data.webhooks.map((w) => [w.seq, w]));
+  store.tenants = new Set(data.tenants);
+  store.clock = data.clock;
+  store.scenario = data.scenario;
+  render();
+}
+
+let source = null;
+
+function connect() {
+  if (source) source.close();
+  source = new EventSource(withToken("/_mock/events"));
+  const live = $("live");
+  source.addEventListener("open", () => { live.textContent = "live"; live.className = "badge on"; });
+  source.addEventListener("error", () => { live.textContent = "reconnecting"; live.className = "badge off"; });
+  source.addEventListener("hello", (e) => {
+    store.clock = JSON.parse(e.data).clock;
+    loadState().catch((error) => say(String(error.message || error), true));
+  });
+  source.addEventListener("resync", () => {
+    loadState().catch((error) => say(String(error.message || error), true));
+  });
+  const on = (name, apply) => source.addEventListener(name, (e) => {
+    const message = JSON.parse(e.data);
+    if (store.clock) store.clock.now = message.now;
+    apply(message.data);
+    scheduleRender();
+  });
+  on("call", (call) => { store.calls.set(call.call_control_id, call); store.tenants.add(call.tenant); });
+  on("call_removed", (gone) => store.calls.delete(gone.call_control_id));
+  on("recording", (recording) => store.recordings.set(recording.id, recording));
+  on("command", (entry) => { store.commands.set(entry.seq, entry); store.tenants.add(entry.tenant); trim(store.commands); });
+  on("webhook", (entry) => { store.webhooks.set(entry.seq, entry); store.tenants.add(entry.tenant); trim(store.webhooks); });
+}
+
+function trim(map) {
+  while (map.size > MAX_KEPT) map.delete(map.keys().next().value);
+}
+
+// -- drawing ------------------------------------------------------------------------------------
+
+let renderQueued = false;
+function scheduleRender() {
+  if (renderQueued) return;
+  renderQueued = true;
+  setTimeout(() => { renderQueued = false; render(); }, 0);
+}
+
+function el(tag, attrs, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs || {})) {
+    if (value === null || value === undefined || value === false) continue;
+    if (key === "class") node.className = value;
+    else if (key === "text") node.textContent = value;
+    else if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
+    else if (key === "dataset") Object.assign(node.dataset, value);
+    else node.setAttribute(key, value === true ? "" : value);
+  }
+  for (const child of children) {
+    if (child === null || child === undefined) continue;
+    node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return node;
+}
+
+function short(id) {
+  if (!id) return "–";
+  return id.length > 18 ? id.slice(0, 10) + "…" + id.slice(-6) : id;
+}
+
+function time(iso) {
+  return iso ? iso.slice(11, 23) : "–";
+}
+
+function json(value) {
+  return JSON.stringify(value, null, 2);
+}
+
+function filters() {
+  return { tenant: $("filter-tenant").value, call: $("filter-call").value, event: $("filter-event").value };
+}
+
+function visible(item, f) {
+  return (!f.tenant || item.tenant === f.tenant) && (!f.call || item.call_control_id === f.call);
+}
+
+function setOptions(select, values, label) {
+  const current = select.value;
+  const wanted = ["", ...values];
+  const have = Array.from(select.options).map((o) => o.value);
+  if (have.length === wanted.length && have.every((v, i) => v === wanted[i])) return;
+  select.replaceChildren(...wanted.map((v) => el("option", { value: v, text: v ? label(v) : "all" })));
+  select.value = wanted.includes(current) ? current : "";
+}
+
+function details(key, summary, body) {
+  const node = el("details", { open: openDetails.has(key) }, el("summary", { text: summary }), el("pre", { text: body }));
+  node.addEventListener("toggle", () => (node.open ? openDetails.add(key) : openDetails.delete(key)));
+  return node;
+}
+
+function render() {
+  const clock = store.clock;
+  $("clock").textContent = clock ? `${clock.mode} · ${clock.now.replace("T", " ").slice(0, 23)}` : "–";
+  $("scenario").textContent = store.scenario || "–";
+
+  const callIds = new Set(store.calls.keys());
+  for (const entry of store.commands.values()) if (entry.call_control_id) callIds.add(entry.call_control_id);
+  for (const entry of store.webhooks.values()) callIds.add(entry.call_control_id);
+  setOptions($("filter-tenant"), Array.from(store.tenants).sort(), (v) => v);
+  setOptions($("filter-call"), Array.from(callIds).sort(), short);
+  const types = new Set(Array.from(store.webhooks.values(), (w) => w.event_type));
+  setOptions($("filter-event"), Array.from(types).sort(), (v) => v);
+  const f = filters();
+
+  renderCalls(f);
+  renderRecordings(f);
+  renderCommands(f);
+  renderWebhooks(f);
+}
+
+function renderCalls(f) {
+  const rows = Array.from(store.calls.values()).filter((c) => visible(c, f)).reverse().map((call) => {
+    const hangup = call.is_alive
+      ? el("button", { class: "small danger", type: "button", title: "the far end hangs up (POST /_mock/calls/{id}/hangup)",
+          onclick: (e) => { e.stopPropagation(); act("hang up", () => api("POST", `/_mock/calls/${encodeURIComponent(call.call_control_id)}/hangup`, { api_key: call.tenant })); } },
+          "Hang up")
+      : el("span", { class: "muted small", text: call.hangup_cause || "" });
+    return el("tr", {
+        class: "call" + (f.call === call.call_control_id ? " selected" : ""),
+        dataset: { callId: call.call_control_id, state: call.state },
+        title: "click to filter by this call",
+        onclick: () => { const s = $("filter-call"); s.value = s.value === call.call_control_id ? "" : call.call_control_id; render(); },
+      },
+      el("td", { class: "mono", title: call.call_control_id, text: short(call.call_control_id) }),
+      el("td", { class: "mono", text: call.tenant }),
+      el("td", { text: call.direction === "incoming" ? "in" : "out" }),
+      el("td", { class: "mono", text: `${call.from} → ${call.to}` }),
+      el("td", {}, el("span", { class: `badge ${call.state}`, "data-testid": "call-state", text: call.state })),
+      el("td", { class: "mono", text: time(call.start_time) }),
+      el("td", { class: "mono", text: time(call.ended_at) }),
+      el("td", {}, hangup));
+  });
+  $("calls").replaceChildren(...rows);
+  $("no-calls").hidden = rows.length > 0;
+}
+
+function localUrl(url) {
+  const parsed = new URL(url, location.href);
+  return parsed.pathname + parsed.search;  // same server, whatever name the page used for it
+}
+
+function renderRecordings(f) {
+  const box = $("recordings");
+  const shown = Array.from(store.recordings.values()).filter((r) => visible(r, f)).reverse();
+  const keep = new Set(shown.map((r) => r.id));
+  for (const card of Array.from(box.children)) if (!keep.has(card.dataset.recordingId)) card.remove();
+  let previous = null;
+  for (const recording of shown) {
+    let card = box.querySelector(`[data-recording-id="${CSS.escape(recording.id)}"]`);
+    if (!card) {
+      card = el("div", { class: "recording", dataset: { recordingId: recording.id } },
+        el("div", { class: "meta" }), el("div", { class: "player" }));
+    }
+    updateRecording(card, recording);
+    // Keep newest first without re-creating cards (a playing <audio> must survive redraws).
+    const wantedNext = previous ? previous.nextSibling : box.firstChild;
+    if (wantedNext !== card) box.insertBefore(card, wantedNext);
+    previous = card;
+  }
+  $("no-recordings").hidden = shown.length > 0;
+}
+
+function updateRecording(card, recording) {
+  const status = recording.completed ? "completed" : recording.failed ? "failed" : recording.state;
+  const duration = recording.duration_seconds === null ? "" : `${recording.duration_seconds.toFixed(1)} s`;
+  card.querySelector(".meta").replaceChildren(
+    el("span", { class: "mono", title: recording.id, text: short(recording.id) }),
+    el("span", { class: "mono muted", title: recording.call_control_id, text: "call " + short(recording.call_control_id) }),
+    el("span", { text: `${recording.format} · ${recording.channels}` }),
+    el("span", { "data-testid": "duration", text: duration }),
+    el("span", { class: `badge ${status}`, text: status }),
+    recording.stop_reason ? el("span", { class: "muted small", text: recording.stop_reason }) : null);
+  const player = card.querySelector(".player");
+  if (!recording.completed) { player.replaceChildren(); return; }
+  let audio = player.querySelector("audio");
+  if (!audio) {
+    audio = el("audio", { controls: true, preload: "auto", "data-testid": "audio" });
+    // A link expires after --url-ttl: on an error, fetch fresh ones and try again once.
+    audio.addEventListener("error", () => {
+      if (audio.dataset.retried) return;
+      audio.dataset.retried = "1";
+      loadState().then(() => { audio.src = localUrl(store.recordings.get(recording.id).download_url); });
+    });
+    audio.src = localUrl(recording.download_url);
+    const links = el("div", { class: "links" });
+    player.replaceChildren(audio, links);
+  }
+  const links = player.querySelector(".links");
+  links.replaceChildren(...Object.entries(recording.download_urls).map(([fmt, url]) =>
+    el("a", { href: localUrl(url), download: true, text: `download ${fmt.toUpperCase()}` })));
+}
+
+function renderCommands(f) {
+  const entries = Array.from(store.commands.values()).filter((c) => visible(c, f)).reverse().slice(0, MAX_ROWS);
+  $("commands").replaceChildren(...entries.map((entry) => {
+    const problems = entry.errors.map((e) => `${e.code ? e.code + " " : ""}${e.title}${e.detail ? ": " + e.detail : ""}${e.source && e.source.pointer ? " (" + e.source.pointer + ")" : ""}`);
+    return el("tr", { dataset: { seq: entry.seq, command: entry.command, ok: entry.ok ? "1" : "0" } },
+      el("td", { class: "mono", text: entry.seq }),
+      el("td", { class: "mono", text: time(entry.simulated_at) }),
+      el("td", { class: "mono", title: entry.call_control_id || "no call", text: short(entry.call_control_id) }),
+      el("td", { class: "mono", text: entry.command }),
+      el("td", {}, el("span", { class: `badge ${entry.ok ? "ok" : "rejected"}`, text: `${entry.status} ${entry.ok ? "ok" : "rejected"}` })),
+      el("td", {},
+        problems.length ? el("div", { class: "errors", "data-testid": "command-errors", text: problems.join("; ") }) : null,
+        details(`c${entry.seq}`, "request / response", `${entry.path}\n\n${json(entry.request)}\n\n→ ${entry.status}\n${json(entry.response)}`)));
+  }));
+}
+
+function renderWebhooks(f) {
+  const entries = Array.from(store.webhooks.values())
+    .filter((w) => visible(w, f) && (!f.event || w.event_type === f.event)).reverse().slice(0, MAX_ROWS);
+  $("webhooks").replaceChildren(...entries.map((entry) => el("tr", {
+      dataset: { seq: entry.seq, eventType: entry.event_type, eventId: entry.event_id, attempt: entry.attempt, outcome: entry.outcome } },
+    el("td", { class: "mono", text: entry.seq }),
+    el("td", { class: "mono", text: time(entry.simulated_at) }),
+    el("td", { class: "mono" }, entry.event_type, details(`w${entry.seq}`, "body", json(entry.body))),
+    el("td", { class: "mono", title: entry.call_control_id, text: short(entry.call_control_id) }),
+    el("td", { class: "mono", text: entry.attempt }),
+    el("td", { class: "mono", title: entry.url || "", text: entry.status === null ? "–" : entry.status }),
+    el("td", { class: "mono", text: `${entry.latency_ms.toFixed(1)} ms` }),
+    el("td", {}, el("span", { class: `badge ${entry.outcome}`, title: entry.error || "", text: entry.outcome }),
+      entry.error ? el("div", { class: "errors small", text: entry.error }) : null),
+    el("td", {}, el("button", { class: "small", type: "button", title: "send this event again as its next attempt",
+      onclick: () => act("redeliver", () => api("POST", `/_mock/webhooks/${entry.seq}/redeliver`)) }, "Redeliver")))));
+}
+
+// -- controls -------------------------------------------------------------------------------
+
+function wire() {
+  for (const id of ["filter-tenant", "filter-call", "filter-event"]) $(id).addEventListener("change", render);
+  $("advance-form").addEventListener("submit", (e) => {
+    e.preventDefault();
+    const seconds = Number($("advance-seconds").value);
+    act(`advance ${seconds} s`, async () => {
+      store.clock = (await api("POST", "/_mock/clock/advance", { seconds })).data;
+      render();
+    });
+  });
+  $("reset").addEventListener("click", () => {
+    const tenant = $("filter-tenant").value;
+    const what = tenant ? `tenant ${tenant}` : "all tenants";
+    if (!window.confirm(`Forget every call, recording and journal line of ${what}?`)) return;
+    act("reset", () => api("POST", "/_mock/reset", tenant ? { api_key: tenant } : {}));
+  });
+  $("inject-form").addEventListener("submit", (e) => {
+    e.preventDefault();
+    const form = new FormData(e.target);
+    const body = {};
+    for (const [key, value] of form.entries()) if (value) body[key] = value;
+    act("inject", () => api("POST", "/_mock/calls", body));
+  });
+}
+
+wire();
+loadState().catch((error) => say(String(error.message || error), true));
+connect();
