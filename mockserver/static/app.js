@@ -214,7 +214,7 @@ function renderCalls(f) {
       el("td", {}, el("span", { class: `badge ${call.state}`, "data-testid": "call-state", text: call.state })),
       el("td", { class: "mono", text: time(call.start_time) }),
       el("td", { class: "mono", text: time(call.ended_at) }),
-      el("td", {}, hangup));
+      el("td", { class: "nowrap" }, hangup));
   });
   $("calls").replaceChildren(...rows);
   $("no-calls").hidden = rows.length > 0;
@@ -284,9 +284,11 @@ function renderCommands(f) {
       el("td", { class: "mono", text: entry.seq }),
       el("td", { class: "mono", text: time(entry.simulated_at) }),
       el("td", { class: "mono", title: entry.call_control_id || "no call", text: short(entry.call_control_id) }),
+      el("td", { class: "mono", text: entry.tenant }),
       el("td", { class: "mono", text: entry.command }),
-      el("td", {}, el("span", { class: `badge ${entry.ok ? "ok" : "rejected"}`, text: `${entry.status} ${entry.ok ? "ok" : "rejected"}` })),
-      el("td", {},
+      el("td", { class: "nowrap" }, el("span", { class: `badge ${entry.ok ? "ok" : "rejected"}`, text: `${entry.status} ${entry.ok ? "ok" : "rejected"}` })),
+      el("td", { class: "mono", text: `${entry.latency_ms.toFixed(1)} ms` }),
+      el("td", { class: "wide" },
         problems.length ? el("div", { class: "errors", "data-testid": "command-errors", text: problems.join("; ") }) : null,
         details(`c${entry.seq}`, "request / response", `${entry.path}\n\n${json(entry.request)}\n\n→ ${entry.status}\n${json(entry.response)}`)));
   }));
@@ -301,11 +303,13 @@ function renderWebhooks(f) {
     el("td", { class: "mono", text: time(entry.simulated_at) }),
     el("td", { class: "mono" }, entry.event_type, details(`w${entry.seq}`, "body", json(entry.body))),
     el("td", { class: "mono", title: entry.call_control_id, text: short(entry.call_control_id) }),
+    el("td", { class: "mono", text: entry.tenant }),
     el("td", { class: "mono", text: entry.attempt }),
-    el("td", { class: "mono", title: entry.url || "", text: entry.status === null ? "–" : entry.status }),
+    el("td", { class: "mono", text: entry.status === null ? "–" : entry.status }),
     el("td", { class: "mono", text: `${entry.latency_ms.toFixed(1)} ms` }),
-    el("td", {}, el("span", { class: `badge ${entry.outcome}`, title: entry.error || "", text: entry.outcome }),
+    el("td", { class: "nowrap" }, el("span", { class: `badge ${entry.outcome}`, title: entry.error || "", text: entry.outcome }),
       entry.error ? el("div", { class: "errors small", text: entry.error }) : null),
+    el("td", { class: "url small wide", text: entry.url || "–" }),
     el("td", {}, el("button", { class: "small", type: "button", title: "send this event again as its next attempt",
       onclick: () => act("redeliver", () => api("POST", `/_mock/webhooks/${entry.seq}/redeliver`)) }, "Redeliver")))));
 }
