@@ -281,6 +281,9 @@ class WebhookDispatcher:
             raise ValueError("journal entry has no event to redeliver")
         attempts = max(e.attempt for e in self.journal if e.event_id == entry.event_id)
         pending = _Pending(entry.event, self.clock.now(), next(self._seq), attempts=attempts + 1)
+        for queued in self._queues.get((entry.tenant, entry.call_control_id), []):
+            if queued.event.event_id == entry.event_id:  # still retrying: count on after this
+                queued.attempts = max(queued.attempts, pending.attempts)
         urls = [entry.url] if entry.url else self._urls(entry.event)
         if urls:
             await self._attempt(pending, urls[0])

@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from aiohttp import ClientResponse
+from aiohttp import ClientResponse, web
 
 from mockserver.scenarios import DEFAULT_SCENARIO
 from tests.conftest import API_KEY, OTHER_KEY, Harness
@@ -391,3 +391,21 @@ async def test_openapi_lists_the_dashboard_routes(harness: Harness) -> None:
     assert "post" in paths["/_mock/webhooks/{ref}/redeliver"]
     for path in ("/_mock/state", "/_mock/events", "/_mock/ui"):
         assert "get" in paths[path], path
+
+
+async def test_a_retry_after_a_redelivery_counts_on(harness: Harness) -> None:
+    statuses = iter([500])
+
+    async def fail_once(request: web.Request) -> web.StreamResponse:
+        return web.Response(status=next(statuses, 200))
+
+    harness.receiver.behaviour = fail_once
+    await harness.dial()
+    await harness.advance(0)  # attempt 1 fails; the retry is due in 1 s
+    failed = journal_entry(await state(harness), "call.initiated")
+    assert failed["outcome"] == "failed"
+    status, body = await harness.post(f"/_mock/webhooks/{failed['seq']}/redeliver", key=None)
+    assert (status, body["data"]["attempt"], body["data"]["outcome"]) == (200, 2, "delivered")
+    await harness.advance(1)  # the queued retry still goes, as the next attempt
+    attempts = [r.body["meta"]["attempt"] for r in harness.receiver.events("call.initiated")]
+    assert attempts == [1, 2, 3]
