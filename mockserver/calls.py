@@ -14,12 +14,14 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from . import errors
+from .call_media import CallMedia
 from .errors import TelnyxError
 from .recordings import Recording
 from .scenarios import DEFAULT_SCENARIO, Scenario
 
 __all__ = [
     "COMMAND_RULES",
+    "MEDIA_COMMANDS",
     "TRANSITIONS",
     "Call",
     "CallEvent",
@@ -48,6 +50,16 @@ class Command(StrEnum):
     RECORD_STOP = "record_stop"
     RECORD_PAUSE = "record_pause"
     RECORD_RESUME = "record_resume"
+    SPEAK = "speak"
+    PLAYBACK_START = "playback_start"
+    PLAYBACK_STOP = "playback_stop"
+    GATHER = "gather"
+    GATHER_USING_SPEAK = "gather_using_speak"
+    GATHER_STOP = "gather_stop"
+    SEND_DTMF = "send_dtmf"
+    REJECT = "reject"
+    TRANSCRIPTION_START = "transcription_start"
+    TRANSCRIPTION_STOP = "transcription_stop"
 
 
 TRANSITIONS: dict[tuple[CallState, CallEvent], CallState] = {
@@ -67,6 +79,16 @@ def _already_answered() -> TelnyxError:
     return errors.bad_request("This call has already been answered.", status=422)
 
 
+def _reject_not_incoming() -> TelnyxError:
+    return errors.bad_request("Only an incoming call that is parked can be rejected.", status=422)
+
+
+def _reject_answered() -> TelnyxError:
+    return errors.bad_request(
+        "This call has already been answered; it cannot be rejected (hang it up).", status=422
+    )
+
+
 def _before_audio() -> TelnyxError:
     return TelnyxError.single(
         422,
@@ -83,6 +105,19 @@ _RECORDING_COMMANDS = (
     Command.RECORD_RESUME,
 )
 
+# Commands that need media on the call: refused with 90034 until it is answered.
+MEDIA_COMMANDS = (
+    Command.SPEAK,
+    Command.PLAYBACK_START,
+    Command.PLAYBACK_STOP,
+    Command.GATHER,
+    Command.GATHER_USING_SPEAK,
+    Command.GATHER_STOP,
+    Command.SEND_DTMF,
+    Command.TRANSCRIPTION_START,
+    Command.TRANSCRIPTION_STOP,
+)
+
 # Commands a state refuses; anything not listed is allowed (recording commands are then
 # checked against the recording state machine).
 COMMAND_RULES: dict[tuple[CallState, Command], Callable[[], TelnyxError]] = {
@@ -92,7 +127,11 @@ COMMAND_RULES: dict[tuple[CallState, Command], Callable[[], TelnyxError]] = {
     (CallState.INITIATED, Command.RECORD_PAUSE): errors.call_not_answered,
     (CallState.INITIATED, Command.RECORD_RESUME): errors.call_not_answered,
     **{(CallState.PARKED, command): errors.call_not_answered for command in _RECORDING_COMMANDS},
+    **{(CallState.INITIATED, command): errors.call_not_answered for command in MEDIA_COMMANDS},
+    **{(CallState.PARKED, command): errors.call_not_answered for command in MEDIA_COMMANDS},
+    (CallState.INITIATED, Command.REJECT): _reject_not_incoming,
     (CallState.ANSWERED, Command.ANSWER): _already_answered,
+    (CallState.ANSWERED, Command.REJECT): _reject_answered,
     **{(CallState.ENDED, command): errors.call_ended for command in Command},
 }
 
@@ -128,6 +167,7 @@ class Call:
     command_ids: OrderedDict[str, None] = field(default_factory=OrderedDict)
     scenario: Scenario = DEFAULT_SCENARIO  # the variant this call got from the rules
     fault_counts: dict[str, int] = field(default_factory=dict)  # scripted failures so far
+    media: CallMedia = field(default_factory=CallMedia)  # speak/playback, gather, transcription
 
     @property
     def is_alive(self) -> bool:

@@ -13,9 +13,11 @@ from typing import Any, Protocol
 
 from . import errors, events
 from .calls import Call, CallEvent, CallState, Command
+from .effects import Effect, SendWebhook, StartTimer, TimerKey
 from .errors import TelnyxError
 from .events import WebhookEvent
 from .ids import IdFactory, is_well_formed_call_control_id, iso_timestamp
+from .media_commands import MEDIA_TIMERS, Handler, MediaCommands
 from .recordings import (
     IllegalTransition,
     Recording,
@@ -35,37 +37,6 @@ __all__ = [
     "TimerKey",
     "silence_stop_time",
 ]
-
-
-@dataclass(frozen=True)
-class SendWebhook:
-    """Deliver ``event`` at simulated time ``at``; ``faults`` are the scenario's mischief."""
-
-    at: float
-    event: WebhookEvent
-    faults: tuple[str, ...] = ()  # "drop", "duplicate", "bad_signature", "stale_signature"
-
-
-@dataclass(frozen=True)
-class TimerKey:
-    """What to do when a timer fires; stale generations are ignored."""
-
-    kind: str
-    tenant: str
-    call_control_id: str
-    recording_id: str | None = None
-    generation: int = 0
-
-
-@dataclass(frozen=True)
-class StartTimer:
-    """Call :meth:`Simulator.fire` with ``key`` at simulated time ``at``."""
-
-    at: float
-    key: TimerKey
-
-
-Effect = SendWebhook | StartTimer
 
 
 class RecordingLinks(Protocol):
@@ -121,13 +92,27 @@ class Simulator:
         self.call_retention_seconds = call_retention_seconds
         self.max_command_ids_per_call = max_command_ids_per_call
         self.tenants: dict[str, TenantState] = {}
+        self.media = MediaCommands(ids=ids, webhook=self._webhook)
+        media: dict[Command, Handler] = {
+            Command.SPEAK: self.media.speak,
+            Command.PLAYBACK_START: self.media.playback_start,
+            Command.PLAYBACK_STOP: self.media.playback_stop,
+            Command.GATHER: self.media.gather,
+            Command.GATHER_USING_SPEAK: self.media.gather_using_speak,
+            Command.GATHER_STOP: self.media.gather_stop,
+            Command.SEND_DTMF: self.media.send_dtmf,
+            Command.TRANSCRIPTION_START: self.media.transcription_start,
+            Command.TRANSCRIPTION_STOP: self.media.transcription_stop,
+        }
         self._handlers: dict[Command, Callable[[Call, dict[str, Any], float], _Outcome]] = {
             Command.ANSWER: self._answer,
             Command.HANGUP: self._hangup,
+            Command.REJECT: self._reject,
             Command.RECORD_START: self._record_start,
             Command.RECORD_STOP: self._record_stop,
             Command.RECORD_PAUSE: self._record_pause,
             Command.RECORD_RESUME: self._record_resume,
+            **{command: _outcome_of(handler) for command, handler in media.items()},
         }
 
     # -- tenants -----------------------------------------------------------------------------
@@ -296,6 +281,8 @@ class Simulator:
             return self._end_call(call, now, "time_limit", "unknown", "200")
         if key.kind == "far_end_hangup":
             return self._end_call(call, now, "normal_clearing", self._far_end_side(call), "200")
+        if key.kind in MEDIA_TIMERS:
+            return self.media.fire(call, key, now)
         recording = tenant.recordings.get(key.recording_id or "")
         if recording is None or recording.state is not RecordingState.RECORDING:
             return []
@@ -328,6 +315,14 @@ class Simulator:
             cause, sip = "originator_cancel", "487"
         side = "caller" if call.direction == "outgoing" else "callee"
         return _Outcome({"result": "ok"}, self._end_call(call, now, cause, side, sip))
+
+    def _reject(self, call: Call, body: dict[str, Any], now: float) -> _Outcome:
+        # RejectRequest.cause → the hangup cause SPEC's call.hangup enum has for it.
+        self._take_client_state(call, body)
+        cause = {"CALL_REJECTED": "call_rejected", "USER_BUSY": "user_busy"}[body["cause"]]
+        return _Outcome(
+            {"result": "ok"}, self._end_call(call, now, cause, "callee", _sip_cause(cause))
+        )
 
     def _record_start(self, call: Call, body: dict[str, Any], now: float) -> _Outcome:
         if call.active_recording is not None:
@@ -440,6 +435,7 @@ class Simulator:
             answered_at=call.answered_at,
             client_state=call.client_state,
             scenario=call.scenario.for_recording(options.custom_file_name),
+            played_media=call.media.spans,  # shared: what the app plays later is heard too
         )
         call.recordings.append(recording)
         self.tenants[call.tenant].recordings[recording.id] = recording
@@ -535,6 +531,7 @@ class Simulator:
     ) -> list[Effect]:
         call.apply(CallEvent.HANGUP, now)
         call.hangup_cause, call.hangup_source, call.sip_hangup_cause = cause, source, sip_cause
+        media_effects = self.media.on_hangup(call, now)  # speak/playback/gather end first
         hangup = self._webhook(call, events.call_hangup(call, self.ids.uuid4(), now))
         active = call.active_recording
         recording_effects = self._stop_recording(call, active, now, "hangup") if active else []
@@ -542,7 +539,7 @@ class Simulator:
             # Fault: the hangup arrives after the recording webhooks it caused.
             last = max(e.at for e in recording_effects)
             hangup = [replace(e, at=last + 0.5) for e in hangup if isinstance(e, SendWebhook)]
-        effects: list[Effect] = [*hangup, *recording_effects]
+        effects: list[Effect] = [*media_effects, *hangup, *recording_effects]
         effects.append(self._timer(now + self.call_retention_seconds, "purge", call))
         return effects
 
@@ -619,6 +616,14 @@ class Simulator:
         if call.ended_at is not None:
             data["end_time"] = iso_timestamp(call.ended_at)
         return data
+
+
+def _outcome_of(handler: Handler) -> Callable[[Call, dict[str, Any], float], _Outcome]:
+    def run(call: Call, body: dict[str, Any], now: float) -> _Outcome:
+        result, effects = handler(call, body, now)
+        return _Outcome(result, effects)
+
+    return run
 
 
 def _sip_cause(cause: str) -> str:

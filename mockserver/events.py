@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from .call_media import Prompt
 from .calls import Call
 from .ids import iso_timestamp
 from .recordings import Recording
@@ -18,8 +19,15 @@ __all__ = [
     "call_answered",
     "call_hangup",
     "call_initiated",
+    "call_transcription",
+    "dtmf_received",
+    "gather_ended",
+    "playback_ended",
+    "playback_started",
     "recording_error",
     "recording_saved",
+    "speak_ended",
+    "speak_started",
     "transcription_saved",
 ]
 
@@ -182,3 +190,78 @@ def transcription_saved(
         "transcription_text": text,
     }
     return _event(call, event_id, "call.recording.transcription.saved", at, payload)
+
+
+# -- the commands around a recording: speak, playback, gather, real-time transcription ----------
+
+
+def _media_ids(call: Call) -> dict[str, Any]:
+    # Live speak events carry calling_party_type and client_state beside the ids (REAL-LOG-1).
+    return {**_call_ids(call), "calling_party_type": "pstn", "client_state": call.client_state}
+
+
+def speak_started(call: Call, event_id: str, at: float, prompt: Prompt) -> WebhookEvent:
+    payload = {**_media_ids(call), "speak_id": prompt.id}
+    return _event(call, event_id, "call.speak.started", at, payload)
+
+
+def speak_ended(call: Call, event_id: str, at: float, prompt: Prompt, status: str) -> WebhookEvent:
+    payload = {**_media_ids(call), "speak_id": prompt.id, "status": status}
+    return _event(call, event_id, "call.speak.ended", at, payload)
+
+
+def _playback(call: Call, prompt: Prompt) -> dict[str, Any]:
+    payload = {**_media_ids(call), "overlay": prompt.overlay}
+    # Played from playback_content: "media_url and media_name ... will be empty" (SPEC).
+    if prompt.media_url is not None:
+        payload["media_url"] = prompt.media_url
+    if prompt.media_name is not None:
+        payload["media_name"] = prompt.media_name
+    return payload
+
+
+def playback_started(call: Call, event_id: str, at: float, prompt: Prompt) -> WebhookEvent:
+    return _event(call, event_id, "call.playback.started", at, _playback(call, prompt))
+
+
+def playback_ended(
+    call: Call, event_id: str, at: float, prompt: Prompt, status: str
+) -> WebhookEvent:
+    payload = {**_playback(call, prompt), "status": status}
+    return _event(call, event_id, "call.playback.ended", at, payload)
+
+
+def dtmf_received(call: Call, event_id: str, at: float, digit: str) -> WebhookEvent:
+    payload = {**_media_ids(call), "digit": digit, "from": call.from_number, "to": call.to}
+    return _event(call, event_id, "call.dtmf.received", at, payload)
+
+
+def gather_ended(
+    call: Call, event_id: str, at: float, gather_id: str, digits: str, status: str
+) -> WebhookEvent:
+    payload = {
+        **_media_ids(call),
+        "digits": digits,
+        "from": call.from_number,
+        "gather_id": gather_id,  # GatherRequest: "sent back in the corresponding call.gather.ended"
+        "status": status,
+        "to": call.to,
+    }
+    return _event(call, event_id, "call.gather.ended", at, payload)
+
+
+def call_transcription(
+    call: Call,
+    event_id: str,
+    at: float,
+    *,
+    text: str,
+    confidence: float,
+    is_final: bool,
+    track: str | None,
+) -> WebhookEvent:
+    data: dict[str, Any] = {"confidence": confidence, "is_final": is_final, "transcript": text}
+    if track is not None:  # SPEC: "only available when transcription_engine is set to B"
+        data["transcription_track"] = track
+    payload = {**_media_ids(call), "transcription_data": data}
+    return _event(call, event_id, "call.transcription", at, payload)

@@ -24,6 +24,16 @@ COMMAND_OPERATIONS: dict[str, tuple[str, str]] = {
     "record_stop": ("StopCallRecording", "Recording stop"),
     "record_pause": ("PauseCallRecording", "Record pause"),
     "record_resume": ("ResumeCallRecording", "Record resume"),
+    "speak": ("SpeakCall", "Speak text"),
+    "playback_start": ("StartCallPlayback", "Play audio URL"),
+    "playback_stop": ("StopCallPlayback", "Stop audio playback"),
+    "gather": ("GatherCall", "Gather"),
+    "gather_using_speak": ("GatherUsingSpeak", "Gather using speak"),
+    "gather_stop": ("StopCallGather", "Gather stop"),
+    "send_dtmf": ("SendDTMF", "Send DTMF"),
+    "reject": ("RejectCall", "Reject a call"),
+    "transcription_start": ("StartCallTranscription", "Transcription start"),
+    "transcription_stop": ("StopCallTranscription", "Transcription stop"),
 }
 
 _ERROR_SCHEMA: dict[str, Any] = {

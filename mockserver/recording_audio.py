@@ -1,4 +1,8 @@
-"""What a recording's audio file contains, as an :class:`~mockserver.audio.AudioSpec` (pure)."""
+"""What a recording's audio file contains, as an :class:`~mockserver.audio.AudioSpec` (pure).
+
+The outbound track is the scenario's outbound speech plus what the app itself played on the
+call (speak, playback_start, gather_using_speak prompts), from ``Recording.played_media``.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,21 @@ from .recordings import Recording
 from .scenarios import Scenario
 
 __all__ = ["audio_spec"]
+
+
+def _played(recording: Recording) -> tuple[Span, ...]:
+    """What the app spoke or played (speak, playback_start, gather prompts) during the
+    recording: outbound audio. A span still open when the recording ended is cut there."""
+    segments = recording.media_segments()
+    if not segments:
+        return ()
+    last = segments[-1][1]
+    spans = []
+    for played in recording.played_media:
+        end = last if played.end is None else min(played.end, last)
+        if played.start < end:
+            spans.append(Span(played.start, end))
+    return tuple(spans)
 
 
 def audio_spec(
@@ -29,7 +48,8 @@ def audio_spec(
         ),
         segments=tuple(Span(start, end) for start, end in recording.media_segments()),
         inbound_speech=tuple(Span(s.start, s.end) for s in scenario.inbound_speech),
-        outbound_speech=tuple(Span(s.start, s.end) for s in scenario.outbound_speech),
+        outbound_speech=tuple(Span(s.start, s.end) for s in scenario.outbound_speech)
+        + _played(recording),
         play_beep=options.play_beep,
         trim_silence=options.trim == "trim-silence",
         seed=int.from_bytes(digest[:8], "big"),

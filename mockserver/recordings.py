@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from .call_media import MediaSpan
 from .scenarios import DEFAULT_SCENARIO, Scenario
 
 __all__ = [
@@ -125,6 +126,8 @@ class Recording:
     failed: bool = False
     client_state: str | None = None
     scenario: Scenario = DEFAULT_SCENARIO  # the call's variant, refined by custom_file_name
+    # The app's speech and audio on the call (media time), mixed into the outbound track.
+    played_media: list[MediaSpan] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         if self.segment_started_at is None and self.state is RecordingState.RECORDING:

@@ -15,8 +15,10 @@ from typing import Any
 __all__ = [
     "DEFAULT_SCENARIO",
     "CommandFault",
+    "GatherInput",
     "Scenario",
     "SpeechSpan",
+    "TranscriptLine",
     "WebhookFaults",
     "deep_merge",
     "scenario_from_mapping",
@@ -29,6 +31,27 @@ class SpeechSpan:
 
     start: float
     end: float
+
+
+@dataclass(frozen=True)
+class GatherInput:
+    """What the caller keys in during one gather: ``digits``, the first ``after`` seconds
+    after the gather starts, then one every ``interval`` seconds."""
+
+    digits: str
+    after: float = 1.0
+    interval: float = 0.5
+
+
+@dataclass(frozen=True)
+class TranscriptLine:
+    """One ``call.transcription`` result, ``at`` seconds after answer, while transcribing."""
+
+    at: float
+    text: str
+    track: str = "inbound"  # who said it: "inbound" (the far end) or "outbound" (the app)
+    confidence: float = 0.95
+    is_final: bool = True
 
 
 @dataclass(frozen=True)
@@ -85,11 +108,27 @@ class Scenario:
     inbound_speech: tuple[SpeechSpan, ...] = (SpeechSpan(0.5, 4.0), SpeechSpan(9.0, 14.0))
     outbound_speech: tuple[SpeechSpan, ...] = (SpeechSpan(4.5, 8.5),)
     transcription_text: str | None = None
+    # The app's own audio: speak lasts per character of its text (at least 1 s) unless
+    # speak_duration fixes it; one play of a playback_start file lasts playback_duration.
+    speak_seconds_per_character: float = 0.07
+    speak_duration: float | None = None
+    playback_duration: float = 5.0
+    # What the caller keys in: gather_inputs[n] answers the call's n-th gather; with
+    # gather_every one input answers every gather. No input: the gather times out.
+    gather_inputs: tuple[GatherInput, ...] = ()
+    gather_every: bool = False
+    transcript: tuple[TranscriptLine, ...] = ()  # real-time transcription (transcription_start)
     api_latency: float = 0.0  # wall seconds added before every /v2 answer
     command_faults: tuple[CommandFault, ...] = ()
     recording_error: str | None = None  # send call.recording.error with this reason instead
     webhook_faults: WebhookFaults = field(default_factory=WebhookFaults)
     source: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    def gather_input(self, index: int) -> GatherInput | None:
+        """The scripted keys for the call's ``index``-th gather (0-based), if any."""
+        if self.gather_every:
+            return self.gather_inputs[0] if self.gather_inputs else None
+        return self.gather_inputs[index] if index < len(self.gather_inputs) else None
 
     def for_call(self, *, to: str, connection_id: str) -> Scenario:
         """The variant a call gets: every matching rule's overrides, in file order."""
@@ -160,6 +199,27 @@ def _command_faults(raw: Any) -> tuple[CommandFault, ...]:
     )
 
 
+def _gather_input(raw: Mapping[str, Any]) -> GatherInput:
+    return GatherInput(
+        digits=str(raw["digits"]),
+        after=float(raw.get("after", 1.0)),
+        interval=float(raw.get("interval", 0.5)),
+    )
+
+
+def _transcript(raw: Any) -> tuple[TranscriptLine, ...]:
+    return tuple(
+        TranscriptLine(
+            at=float(item["at"]),
+            text=str(item["text"]),
+            track=str(item.get("track", "inbound")),
+            confidence=float(item.get("confidence", 0.95)),
+            is_final=bool(item.get("is_final", True)),
+        )
+        for item in raw or ()
+    )
+
+
 def _webhook_faults(raw: Mapping[str, Any]) -> WebhookFaults:
     return WebhookFaults(
         drop=tuple(raw.get("drop", ())),
@@ -176,6 +236,8 @@ def scenario_from_mapping(data: Mapping[str, Any], *, fallback_name: str) -> Sce
     delays = data.get("delays", {})
     audio = data.get("audio", {})
     faults = data.get("faults", {})
+    media = data.get("media", {})
+    gather = data.get("gather")
     base = DEFAULT_SCENARIO
     return Scenario(
         name=str(data.get("name", fallback_name)),
@@ -192,6 +254,20 @@ def scenario_from_mapping(data: Mapping[str, Any], *, fallback_name: str) -> Sce
         inbound_speech=_spans(audio["inbound"]) if "inbound" in audio else base.inbound_speech,
         outbound_speech=_spans(audio["outbound"]) if "outbound" in audio else base.outbound_speech,
         transcription_text=data.get("transcription", {}).get("text"),
+        speak_seconds_per_character=float(
+            media.get("speak_seconds_per_character", base.speak_seconds_per_character)
+        ),
+        speak_duration=_optional_float(media.get("speak_duration")),
+        playback_duration=float(media.get("playback_duration", base.playback_duration)),
+        gather_inputs=(
+            tuple(_gather_input(item) for item in gather)
+            if isinstance(gather, list)
+            else (_gather_input(gather),)
+            if gather is not None
+            else ()
+        ),
+        gather_every=isinstance(gather, Mapping),
+        transcript=_transcript(data.get("transcript")),
         api_latency=float(faults.get("api_latency", 0.0)),
         command_faults=_command_faults(faults.get("commands")),
         recording_error=faults.get("recording_error"),

@@ -18,7 +18,7 @@ from mockserver.pytest_plugin import ReceivedWebhook
 from mockserver.scenarios import DEFAULT_SCENARIO, Scenario
 from mockserver.validation import SchemaRegistry
 
-pytest_plugins = ["pytester"]
+pytest_plugins = ["pytester", "tests.spec_helpers"]  # spec_helpers: the telnyx_spec fixture
 
 API_KEY = "KEY_TENANT_A"
 OTHER_KEY = "KEY_TENANT_B"

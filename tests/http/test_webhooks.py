@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import gc
 import json
 import re
 import socket
@@ -18,13 +17,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
-from jsonschema import Draft202012Validator
 from nacl.signing import SigningKey, VerifyKey
-from referencing import Registry, Resource
-from referencing.jsonschema import DRAFT202012
+from referencing import Registry
 from telnyx import Telnyx
 
 from mockserver import events
@@ -34,9 +30,8 @@ from mockserver.scenarios import Scenario
 from mockserver.signing import WebhookSigner
 from mockserver.validation import SchemaRegistry
 from tests.conftest import API_KEY, OTHER_KEY, START, Harness, MakeHarness, Receiver
+from tests.spec_helpers import spec_errors
 
-SPEC_PATH = Path(__file__).resolve().parents[3] / "shared/reference/telnyx-openapi.yml"
-SPEC_URI = "urn:telnyx:openapi"
 ISO_MICROS_Z = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$")
 
 EVENT_COMPONENTS = {
@@ -110,34 +105,6 @@ async def public_key(harness: Harness) -> str:
     status, body = await harness.get("/_mock/webhook-key", key=None)
     assert status == 200
     return str(body["public_key"])
-
-
-# -- the Telnyx spec, loaded once ------------------------------------------------------------
-
-
-@pytest.fixture(scope="session")
-def telnyx_spec() -> Registry[Any]:
-    """The whole Telnyx OpenAPI document as one resource, so every ``$ref`` resolves."""
-    if not SPEC_PATH.is_file():
-        pytest.skip(f"Telnyx spec not found at {SPEC_PATH}")
-    gc.disable()  # the parse allocates millions of objects: GC passes would double its time
-    try:
-        with SPEC_PATH.open(encoding="utf-8") as fh:
-            spec = yaml.load(fh, Loader=yaml.CSafeLoader)  # safe loader only
-    finally:
-        gc.enable()
-    gc.freeze()  # they live all session: keep later GC passes from walking them
-    resource: Resource[Any] = Resource.from_contents(spec, default_specification=DRAFT202012)
-    return Registry().with_resource(SPEC_URI, resource)
-
-
-def spec_errors(registry: Registry[Any], component: str, instance: Any) -> list[str]:
-    validator = Draft202012Validator(
-        {"$ref": f"{SPEC_URI}#/components/schemas/{component}"},
-        registry=registry,
-        format_checker=Draft202012Validator.FORMAT_CHECKER,
-    )
-    return sorted(f"{e.json_path}: {e.message}" for e in validator.iter_errors(instance))
 
 
 # -- 1. envelope and headers -----------------------------------------------------------------

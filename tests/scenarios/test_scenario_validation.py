@@ -42,6 +42,55 @@ CASES = [
     ),
     ("transcription:\n  text: 42\n", "bad.yaml:2: transcription.text must be of type string"),
     (
+        "media:\n  speak_seconds_per_character: -0.1\n",
+        "bad.yaml:2: media.speak_seconds_per_character must be a number ≥ 0",
+    ),
+    ("media:\n  speak_duration: long\n", "bad.yaml:2: media.speak_duration must be a number ≥ 0"),
+    (
+        "media:\n  playback_duration: -5\n",
+        "bad.yaml:2: media.playback_duration must be a number ≥ 0",
+    ),
+    (
+        "media:\n  volume: 3\n",
+        "bad.yaml:2: media.volume is not a known key (known: playback_duration, "
+        "speak_duration, speak_seconds_per_character)",
+    ),
+    ("gather: 5\n", "bad.yaml:1: gather must be of type object"),
+    (
+        "gather:\n  digits: 12x\n",
+        "bad.yaml:2: gather.digits must be DTMF digits (0-9, A-D, * and #)",
+    ),
+    ("gather:\n  after: 3\n", "bad.yaml:2: gather.digits is required"),
+    ("gather:\n  digits: '1'\n  after: -1\n", "bad.yaml:3: gather.after must be a number ≥ 0"),
+    (
+        "gather:\n  - {digits: '1'}\n  - {digits: '2', interval: x}\n",
+        "bad.yaml:3: gather.1.interval must be a number ≥ 0",
+    ),
+    (
+        "gather:\n  digits: '1'\n  press: 2\n",
+        "bad.yaml:2: gather.press is not a known key (known: after, digits, interval)",
+    ),
+    ("transcript: {at: 1}\n", "bad.yaml:1: transcript must be of type array"),
+    ("transcript:\n  - {text: hi}\n", "bad.yaml:2: transcript.0.at is required"),
+    ("transcript:\n  - {at: -2, text: hi}\n", "bad.yaml:2: transcript.0.at must be a number ≥ 0"),
+    ("transcript:\n  - {at: 2, text: ''}\n", "bad.yaml:2: transcript.0.text must not be empty"),
+    (
+        "transcript:\n  - {at: 2, text: hi, track: both}\n",
+        "bad.yaml:2: transcript.0.track must be one of: inbound, outbound",
+    ),
+    (
+        "transcript:\n  - {at: 2, text: hi, confidence: 1.5}\n",
+        "bad.yaml:2: transcript.0.confidence must be a number between 0 and 1",
+    ),
+    (
+        "transcript:\n  - {at: 2, text: hi, is_final: sure}\n",
+        "bad.yaml:2: transcript.0.is_final must be of type boolean",
+    ),
+    (
+        "rules:\n  - match: {to: '+1'}\n    set: {gather: {digits: 'x'}}\n",
+        "bad.yaml:3: rules.0.set.gather.digits must be DTMF digits (0-9, A-D, * and #)",
+    ),
+    (
         "faults:\n  api_latency: -1\n",
         "bad.yaml:2: faults.api_latency must be a number ≥ 0",
     ),
@@ -54,7 +103,9 @@ CASES = [
     (
         "faults:\n  commands:\n    - {command: fly, code: '1', title: t}\n",
         "bad.yaml:3: faults.commands.0.command must be one of: dial, answer, hangup, "
-        "record_start, record_stop, record_pause, record_resume",
+        "record_start, record_stop, record_pause, record_resume, speak, playback_start, "
+        "playback_stop, gather, gather_using_speak, gather_stop, send_dtmf, reject, "
+        "transcription_start, transcription_stop",
     ),
     (
         "faults:\n  commands:\n    - {command: hangup, title: t}\n",
@@ -80,7 +131,9 @@ CASES = [
         "faults:\n  webhooks:\n    drop: [call.nope]\n",
         "bad.yaml:3: faults.webhooks.drop.0 must be one of: call.initiated, call.answered, "
         "call.hangup, call.recording.saved, call.recording.error, "
-        "call.recording.transcription.saved, *",
+        "call.recording.transcription.saved, call.speak.started, call.speak.ended, "
+        "call.playback.started, call.playback.ended, call.gather.ended, call.dtmf.received, "
+        "call.transcription, *",
     ),
     (
         "faults:\n  webhooks:\n    duplicate: call.hangup\n",
@@ -111,7 +164,7 @@ CASES = [
     (
         "speed: 3\n",
         "bad.yaml:1: speed is not a known key (known: audio, call, delays, "
-        "description, faults, name, rules, transcription)",
+        "description, faults, gather, media, name, rules, transcript, transcription)",
     ),
     ("call: [\n", "bad.yaml:2: invalid YAML: expected the node content, but found '<stream end>'"),
 ]

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from mockserver import calls, recordings
-from mockserver.calls import COMMAND_RULES, Call, CallEvent, CallState, Command
+from mockserver.calls import COMMAND_RULES, MEDIA_COMMANDS, Call, CallEvent, CallState, Command
 from mockserver.commands import Effect, Simulator, StartTimer, TimerKey, silence_stop_time
 from mockserver.errors import TelnyxError
 from mockserver.ids import IdFactory
@@ -35,6 +35,12 @@ EXPECTED_REFUSALS: dict[tuple[CallState, Command], tuple[int, str]] = {
     (CallState.PARKED, Command.RECORD_PAUSE): (422, "90034"),
     (CallState.PARKED, Command.RECORD_RESUME): (422, "90034"),
     (CallState.ANSWERED, Command.ANSWER): (422, "10015"),
+    # speak, playback, gather, send_dtmf, transcription need an answered call (SPEC 90034).
+    **{(CallState.INITIATED, command): (422, "90034") for command in MEDIA_COMMANDS},
+    **{(CallState.PARKED, command): (422, "90034") for command in MEDIA_COMMANDS},
+    # reject is for an incoming call that is not answered yet.
+    (CallState.INITIATED, Command.REJECT): (422, "10015"),
+    (CallState.ANSWERED, Command.REJECT): (422, "10015"),
     **{(CallState.ENDED, command): (422, "90018") for command in Command},
 }
 ALL_PAIRS = list(itertools.product(CallState, Command))
@@ -118,7 +124,22 @@ def test_allowed_commands_are_the_expected_ones() -> None:
         (CallState.INITIATED, Command.HANGUP),
         (CallState.PARKED, Command.ANSWER),
         (CallState.PARKED, Command.HANGUP),
-        *((CallState.ANSWERED, c) for c in Command if c is not Command.ANSWER),
+        (CallState.PARKED, Command.REJECT),
+        *((CallState.ANSWERED, c) for c in Command if c not in (Command.ANSWER, Command.REJECT)),
+    }
+
+
+def test_media_commands_are_every_command_that_needs_audio() -> None:
+    assert set(MEDIA_COMMANDS) == {
+        Command.SPEAK,
+        Command.PLAYBACK_START,
+        Command.PLAYBACK_STOP,
+        Command.GATHER,
+        Command.GATHER_USING_SPEAK,
+        Command.GATHER_STOP,
+        Command.SEND_DTMF,
+        Command.TRANSCRIPTION_START,
+        Command.TRANSCRIPTION_STOP,
     }
 
 
