@@ -179,6 +179,34 @@ async def test_slow_api_scenario(make_harness: MakeHarness, schemas: SchemaRegis
     assert len(h.receiver.events("call.recording.saved")) == 1
 
 
+async def test_voicemail_scenario(make_harness: MakeHarness, schemas: SchemaRegistry) -> None:
+    # The app's side (answer, greet, record on call.speak.ended) in raw HTTP; the same flow
+    # with the official SDK is tests/scenarios/test_voicemail_app.py.
+    h = await make_harness(scenario=load_scenario("voicemail", schemas.schemas["scenario"]))
+    status, data = await h.post(
+        "/_mock/calls",
+        {"to": "+13125550100", "from": "+13125550199", "connection_id": "1"}
+        | {"webhook_url": h.receiver.url},
+    )
+    assert status == 200, data
+    ccid = data["data"]["call_control_id"]
+    assert (await h.command(ccid, "answer"))[0] == 200
+    greeting = {"payload": "Please leave a message after the beep.", "voice": "female"}
+    assert (await h.command(ccid, "speak", greeting))[0] == 200
+    await h.advance(38 * 0.07)  # 38 characters
+    assert h.receiver.types()[-1] == "call.speak.ended"
+    await record(h, ccid, format="wav", channels="single", play_beep=True, transcription=True)
+    await h.advance(20)
+    hangup = only(h, "call.hangup").payload
+    assert (hangup["hangup_source"], hangup["hangup_cause"]) == ("caller", "normal_clearing")
+    await h.advance(4)
+    saved = only(h, "call.recording.saved").payload
+    assert recorded_seconds(saved) == 20
+    assert wav_info(await file_of(h, saved)) == (1, 20)
+    text = only(h, "call.recording.transcription.saved").payload["transcription_text"]
+    assert text.startswith("Hi Sam, it's Alex from Acme.")
+
+
 @pytest.mark.parametrize("name", BUNDLED)
 def test_bundled_scenario_loads_with_a_description(name: str, schemas: SchemaRegistry) -> None:
     scenario = load_scenario(name, schemas.schemas["scenario"])
