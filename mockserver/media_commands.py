@@ -268,11 +268,12 @@ class MediaCommands:
         _take_client_state(call, body)
         start = self._media_time(call, now)
         wanted = ("inbound", "outbound") if tracks == "both" else (tracks,)
+        script = call.scenario.transcript
         lines = tuple(
             sorted(
                 (
                     line
-                    for line in call.scenario.transcript or _default_transcript(call.scenario)
+                    for line in (_default_transcript(call.scenario) if script is None else script)
                     if line.at >= start and line.track in wanted
                 ),
                 key=lambda line: line.at,

@@ -117,7 +117,8 @@ class Scenario:
     # gather_every one input answers every gather. No input: the gather times out.
     gather_inputs: tuple[GatherInput, ...] = ()
     gather_every: bool = False
-    transcript: tuple[TranscriptLine, ...] = ()  # real-time transcription (transcription_start)
+    # Real-time transcription (transcription_start); None: a line per speech span.
+    transcript: tuple[TranscriptLine, ...] | None = None
     api_latency: float = 0.0  # wall seconds added before every /v2 answer
     command_faults: tuple[CommandFault, ...] = ()
     recording_error: str | None = None  # send call.recording.error with this reason instead
@@ -267,7 +268,7 @@ def scenario_from_mapping(data: Mapping[str, Any], *, fallback_name: str) -> Sce
             else ()
         ),
         gather_every=isinstance(gather, Mapping),
-        transcript=_transcript(data.get("transcript")),
+        transcript=_transcript(data["transcript"]) if "transcript" in data else None,
         api_latency=float(faults.get("api_latency", 0.0)),
         command_faults=_command_faults(faults.get("commands")),
         recording_error=faults.get("recording_error"),

@@ -204,6 +204,14 @@ async def test_without_a_scripted_transcript_each_speech_span_gives_a_line(
     ]
 
 
+async def test_an_empty_scripted_transcript_sends_nothing(make_harness: MakeHarness) -> None:
+    scenario = Scenario(inbound_speech=speaking((1, 3)), transcript=())
+    h, ccid = await answered(make_harness, scenario)
+    await ok(h, ccid, "transcription_start")
+    await h.advance(60)
+    assert said(h) == []
+
+
 async def test_transcription_webhooks_match_telnyx_schema_and_the_sdk(
     make_harness: MakeHarness, telnyx_spec: Registry[Any]
 ) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -209,3 +210,11 @@ def test_scenario_file_by_path(tmp_path: Path, schemas: SchemaRegistry) -> None:
     path.write_text("call:\n  answer_delay: 4\n", encoding="utf-8")
     scenario = load_scenario(str(path), schemas.schemas["scenario"])
     assert (scenario.name, scenario.answer_delay) == ("mine", 4)
+
+
+def test_every_example_in_the_scenario_guide_is_valid(schemas: SchemaRegistry) -> None:
+    guide = (Path(__file__).resolve().parents[2] / "scenarios" / "README.md").read_text("utf-8")
+    blocks = re.findall(r"```yaml\n(.*?)```", guide, re.S)
+    assert len(blocks) >= 10
+    for number, block in enumerate(blocks):
+        load_scenario_text(block, label=f"example {number}", schema=schemas.schemas["scenario"])

@@ -142,6 +142,8 @@ def test_scenario_language_for_media_gather_and_transcript() -> None:
     every = scenario_from_mapping({"gather": {"digits": "5"}}, fallback_name="x")
     assert every.gather_input(0) == every.gather_input(7) == GatherInput("5")
     assert DEFAULT_SCENARIO.gather_input(0) is None
+    assert DEFAULT_SCENARIO.transcript is None  # a line per speech span
+    assert scenario_from_mapping({"transcript": []}, fallback_name="x").transcript == ()
 
 
 def test_rules_override_the_gather_input_per_number() -> None:
