@@ -34,7 +34,8 @@ def load_spec_registry() -> Registry[Any]:
         gc.enable()
     gc.freeze()  # they live all session: keep later GC passes from walking them
     resource: Resource[Any] = Resource.from_contents(spec, default_specification=DRAFT202012)
-    return Registry().with_resource(SPEC_URI, resource)
+    registry: Registry[Any] = Registry().with_resource(SPEC_URI, resource)
+    return registry
 
 
 @pytest.fixture(scope="session")

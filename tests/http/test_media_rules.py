@@ -12,7 +12,7 @@ from referencing import Registry
 from mockserver.calls import MEDIA_COMMANDS, Command
 from mockserver.openapi import COMMAND_OPERATIONS
 from mockserver.validation import bundled_schema_dir
-from tests.conftest import Harness, MakeHarness
+from tests.conftest import API_KEY, Harness, MakeHarness
 from tests.http.media_support import (
     MEDIA_BODIES,
     PREREQUISITES,
@@ -211,11 +211,13 @@ async def test_repeated_command_id_is_ignored(make_harness: MakeHarness, action:
     await ok(h, ccid, action, body)
     await h.advance(0)
     after_first = list(h.receiver.types())
-    state = repr(h.mock.simulator.find_call("KEY_TENANT_A", ccid).media)  # type: ignore[union-attr]
+    call = h.mock.simulator.find_call(API_KEY, ccid)
+    assert call is not None
+    state = repr(call.media)
     await ok(h, ccid, action, body)  # ignored: same answer, no effect
     await h.advance(0)
     assert h.receiver.types() == after_first
-    assert repr(h.mock.simulator.find_call("KEY_TENANT_A", ccid).media) == state  # type: ignore[union-attr]
+    assert repr(call.media) == state
 
 
 @pytest.mark.parametrize("action", ["playback_stop", "gather_stop", "transcription_stop"])

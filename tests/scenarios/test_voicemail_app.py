@@ -17,6 +17,13 @@ from dataclasses import dataclass, field
 
 from aiohttp import ClientSession
 from telnyx import AsyncTelnyx
+from telnyx.types import (
+    CallAnsweredWebhookEvent,
+    CallInitiatedWebhookEvent,
+    CallRecordingSavedWebhookEvent,
+    CallRecordingTranscriptionSavedWebhookEvent,
+    CallSpeakEndedWebhookEvent,
+)
 
 from mockserver.ids import parse_timestamp
 from tests.conftest import API_KEY, Harness
@@ -26,16 +33,17 @@ GREETING = "Hi, you have reached Sam. Please leave a message after the beep."  #
 
 @dataclass
 class Voicemail:
-    call_control_id: str
-    caller: str
-    recording_id: str | None = None
+    call_leg_id: str  # on every event the app uses (call.recording.saved, as Telnyx's schema
+    caller: str  # and the SDK type it, has no call_control_id)
     audio: bytes | None = None
+    recording_id: str | None = None
     transcript: str | None = None
 
 
 @dataclass
 class VoicemailApp:
-    """The application under test: it only reacts to verified webhooks."""
+    """The application under test: it only reacts to verified webhooks; it keeps voicemails
+    by call_leg_id."""
 
     telnyx: AsyncTelnyx
     http: ClientSession
@@ -45,32 +53,39 @@ class VoicemailApp:
 
     async def on_webhook(self, raw: bytes, headers: Mapping[str, str]) -> None:
         event = self.telnyx.webhooks.unwrap(raw.decode(), headers=headers, key=self.public_key)
-        data = event.data
-        assert data is not None and data.event_type is not None
-        self.seen.append(data.event_type)
-        payload = data.payload
-        assert payload is not None
-        ccid = str(payload.call_control_id)  # type: ignore[union-attr]
         actions = self.telnyx.calls.actions
-        match data.event_type:
-            case "call.initiated" if payload.direction == "incoming":  # type: ignore[union-attr]
-                self.voicemails[ccid] = Voicemail(ccid, str(payload.from_))  # type: ignore[union-attr]
-                await actions.answer(ccid)
-            case "call.answered":
-                await actions.speak(ccid, payload=GREETING, voice="female", language="en-US")
-            case "call.speak.ended":
-                await actions.start_recording(
-                    ccid, format="wav", channels="single", play_beep=True, transcription=True
-                )
-            case "call.recording.saved":
-                voicemail = self.voicemails[ccid]
-                voicemail.recording_id = payload.recording_id  # type: ignore[union-attr]
-                url = payload.recording_urls.wav  # type: ignore[union-attr]
-                async with self.http.get(url) as response:
-                    response.raise_for_status()
-                    voicemail.audio = await response.read()
-            case "call.recording.transcription.saved":
-                self.voicemails[ccid].transcript = payload.transcription_text  # type: ignore[union-attr]
+        if isinstance(event, CallInitiatedWebhookEvent) and event.data and event.data.payload:
+            call = event.data.payload
+            if call.direction == "incoming" and call.call_control_id and call.call_leg_id:
+                self.voicemails[call.call_leg_id] = Voicemail(call.call_leg_id, str(call.from_))
+                await actions.answer(call.call_control_id)
+        elif isinstance(event, CallAnsweredWebhookEvent) and event.data and event.data.payload:
+            ccid = str(event.data.payload.call_control_id)
+            await actions.speak(ccid, payload=GREETING, voice="female", language="en-US")
+        elif isinstance(event, CallSpeakEndedWebhookEvent) and event.data and event.data.payload:
+            ccid = str(event.data.payload.call_control_id)
+            await actions.start_recording(
+                ccid, format="wav", channels="single", play_beep=True, transcription=True
+            )
+        elif (
+            isinstance(event, CallRecordingSavedWebhookEvent) and event.data and event.data.payload
+        ):
+            saved = event.data.payload
+            voicemail = self.voicemails[str(saved.call_leg_id)]
+            assert saved.recording_urls is not None and saved.recording_urls.wav is not None
+            async with self.http.get(saved.recording_urls.wav) as response:
+                response.raise_for_status()
+                voicemail.audio = await response.read()
+        elif (
+            isinstance(event, CallRecordingTranscriptionSavedWebhookEvent)
+            and event.data
+            and event.data.payload
+        ):
+            transcription = event.data.payload
+            voicemail = self.voicemails[str(transcription.call_leg_id)]
+            voicemail.recording_id = transcription.recording_id
+            voicemail.transcript = transcription.transcription_text
+        self.seen.append(type(event).__name__)
 
     @property
     def done(self) -> bool:
@@ -120,19 +135,20 @@ async def test_voicemail_app_against_the_bundled_scenario(harness: Harness) -> N
             headers={"Authorization": f"Bearer {API_KEY}"},
         ) as response:
             assert response.status == 200
-            ccid = (await response.json())["data"]["call_control_id"]
+            call = (await response.json())["data"]
+            ccid = call["call_control_id"]
         await run_until_done(h, app)
 
     assert app.seen == [
-        "call.initiated",
-        "call.answered",
-        "call.speak.started",
-        "call.speak.ended",
-        "call.hangup",
-        "call.recording.saved",
-        "call.recording.transcription.saved",
+        "CallInitiatedWebhookEvent",
+        "CallAnsweredWebhookEvent",
+        "CallSpeakStartedWebhookEvent",
+        "CallSpeakEndedWebhookEvent",
+        "CallHangupWebhookEvent",
+        "CallRecordingSavedWebhookEvent",
+        "CallRecordingTranscriptionSavedWebhookEvent",
     ]
-    voicemail = app.voicemails[ccid]
+    voicemail = app.voicemails[call["call_leg_id"]]
     assert voicemail.caller == "+13125550199"
     assert voicemail.transcript == (
         "Hi Sam, it's Alex from Acme. Please call me back about order 4471. Thanks!"
