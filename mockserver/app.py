@@ -208,7 +208,9 @@ async def read_json_object(request: web.Request) -> dict[str, Any]:
         ) from exc
     except RecursionError as exc:
         raise errors.bad_request(TOO_DEEP) from exc
-    if _depth_exceeds(body, MAX_JSON_DEPTH):
+    # Nesting needs a bracket per level: a body with few of them cannot be too deep.
+    brackets = raw.count(b"[") + raw.count(b"{")
+    if brackets > MAX_JSON_DEPTH and _depth_exceeds(body, MAX_JSON_DEPTH):
         # json.loads copes with ~1000 levels but the validators recurse too: a body nested just
         # under the parser's limit would overflow there and answer 500.
         raise errors.bad_request(TOO_DEEP)

@@ -389,9 +389,9 @@ async def _log(
         simulated_at=mock.clock.now(),
         latency_ms=(time.perf_counter() - started) * 1000,
     )
-    mock.hub.publish(
-        "command", tenant=tenant, call_control_id=call_control_id, data=entry.to_json()
-    )
+    # Rendering the entry is a good part of a command's cost: only for a listening dashboard.
+    data = entry.to_json() if mock.hub.subscriber_count() else None
+    mock.hub.publish("command", tenant=tenant, call_control_id=call_control_id, data=data)
     if call_control_id is not None:
         # Commands that schedule nothing (pause, a repeated command_id) still change a call.
         mock.hub.publish("call", tenant=tenant, call_control_id=call_control_id)

@@ -18,6 +18,7 @@ from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import ValidationError
 
 from .errors import ErrorItem, TelnyxError
+from .fast_validation import FastCheck, compile_fast_check
 
 __all__ = ["SchemaRegistry", "bundled_schema_dir", "is_strict_base64", "json_pointer"]
 
@@ -210,6 +211,14 @@ def _keyword_rank(keyword: object) -> int:
     return _KEYWORD_RANK.get(str(keyword), 2)
 
 
+def _is_atomic(value: Any) -> bool:
+    return value is None or isinstance(value, str | int | float | bool)
+
+
+def _never(body: Any) -> bool:
+    return False  # no pre-check for this schema: jsonschema decides
+
+
 class SchemaRegistry:
     """Compiled validators for every ``schemas/*.json``, keyed by file stem."""
 
@@ -217,7 +226,10 @@ class SchemaRegistry:
         directory = schema_dir or bundled_schema_dir()
         self.schemas: dict[str, dict[str, Any]] = {}
         self._validators: dict[str, Draft202012Validator] = {}
-        checker = _format_checker()
+        # Compiled pre-checks, built on first use (compiling all of them costs start-up time).
+        self._fast: dict[str, FastCheck | None] = {}
+        self._defaults: dict[str, list[tuple[str, Any]]] = {}
+        self._checker = checker = _format_checker()
         for path in sorted(directory.glob("*.json")):
             schema = json.loads(path.read_text(encoding="utf-8"))
             # Not check_schema() here: it costs ~0.5 s of start-up; tests/unit/test_schema_files.py
@@ -239,6 +251,8 @@ class SchemaRegistry:
         # Telnyx: "The 'to' parameter is required and cannot be blank." A required field sent
         # as "" or null is missing, not merely of the wrong type or value.
         items = _blank_required(schema, body)
+        if not items and self._fast_check(name)(body):
+            return []  # the compiled check passes only bodies jsonschema passes too
         seen: set[str | None] = {item.pointer for item in items}
         found = self._validators[name].iter_errors(body)
         ordered = sorted(
@@ -260,6 +274,11 @@ class SchemaRegistry:
 
         return sorted(items, key=missing_first)
 
+    def _fast_check(self, name: str) -> FastCheck:
+        if name not in self._fast:
+            self._fast[name] = compile_fast_check(self.schemas[name], self._checker)
+        return self._fast[name] or _never
+
     def validate(self, name: str, body: Any) -> dict[str, Any]:
         """Return ``body`` with top-level defaults applied, or raise a 422 listing every error."""
         items = self.errors(name, body)
@@ -269,8 +288,16 @@ class SchemaRegistry:
         return self.apply_defaults(name, body)
 
     def apply_defaults(self, name: str, body: dict[str, Any]) -> dict[str, Any]:
+        defaults = self._defaults.get(name)
+        if defaults is None:
+            defaults = self._defaults[name] = [
+                (key, prop["default"])
+                for key, prop in self.schemas[name].get("properties", {}).items()
+                if isinstance(prop, dict) and "default" in prop
+            ]
         result = dict(body)
-        for key, prop in self.schemas[name].get("properties", {}).items():
-            if key not in result and isinstance(prop, dict) and "default" in prop:
-                result[key] = copy.deepcopy(prop["default"])
+        for key, default in defaults:
+            if key not in result:
+                # Strings, numbers, booleans and None are shared safely; the rest is copied.
+                result[key] = default if _is_atomic(default) else copy.deepcopy(default)
         return result

@@ -17,6 +17,7 @@ LAYERS: dict[str, int] = {
     "recordings": 1,
     "commands": 1,
     "validation": 1,
+    "fast_validation": 1,
     "events": 1,
     "scenarios": 1,
     "signing": 1,
