@@ -305,7 +305,7 @@ class Simulator:
             call.record_from_answer = {**body, "recording_id": self.ids.uuid4()}
             result["recording_id"] = call.record_from_answer["recording_id"]
         call.apply(CallEvent.APP_ANSWERED, now)
-        return _Outcome(result, self._on_answered(call, now, "AnswerVerb"))
+        return _Outcome(result, self._on_answered(call, now, "StartCallRecordingAPI"))
 
     def _hangup(self, call: Call, body: dict[str, Any], now: float) -> _Outcome:
         self._take_client_state(call, body)

@@ -30,6 +30,7 @@ from .ids import iso_timestamp
 from .recording_audio import audio_spec
 from .recording_store import is_completed
 from .recordings import Recording
+from .webhooks import DeliveryAttempt
 
 __all__ = ["add_routes", "command_log_middleware", "snapshot"]
 
@@ -97,7 +98,7 @@ def recording_json(mock: MockServer, recording: Recording) -> dict[str, Any]:
     }
     if is_completed(recording):
         # The same duration GET /v2/recordings reports (duration_millis).
-        spec = audio_spec(recording, mock.simulator.scenario, mock.config.seed)
+        spec = audio_spec(recording, mock.config.seed)
         data["duration_seconds"] = round(audio.duration_seconds(spec), 3)
         data["download_url"] = mock.links.url_for(recording)
         data["download_urls"] = {fmt: mock.links.url_for(recording, fmt) for fmt in ("wav", "mp3")}
@@ -159,7 +160,7 @@ def snapshot(
     }
 
 
-def webhook_json(entry: Any) -> dict[str, Any]:
+def webhook_json(entry: DeliveryAttempt) -> dict[str, Any]:
     """A journal line with its tenant (the control API's journal leaves the tenant out)."""
     return {"tenant": entry.tenant, **entry.to_json()}
 

@@ -10,7 +10,6 @@ import hashlib
 
 from .audio import AudioSpec, Span
 from .recordings import Recording
-from .scenarios import Scenario
 
 __all__ = ["audio_spec"]
 
@@ -30,11 +29,14 @@ def _played(recording: Recording) -> tuple[Span, ...]:
     return tuple(spans)
 
 
-def audio_spec(
-    recording: Recording, scenario: Scenario, seed: int, fmt: str | None = None
-) -> AudioSpec:
-    """The file for ``recording`` in ``fmt`` (its own format by default)."""
+def audio_spec(recording: Recording, seed: int, fmt: str | None = None) -> AudioSpec:
+    """The file for ``recording`` in ``fmt`` (its own format by default).
+
+    The speech timeline is the recording's own scenario variant (after the rules that
+    matched its call and custom_file_name), the same one its silence timeout used.
+    """
     options = recording.options
+    scenario = recording.scenario
     digest = hashlib.sha256(f"{seed}|{recording.id}".encode()).digest()
     return AudioSpec(
         format="mp3" if (fmt or options.format) == "mp3" else "wav",

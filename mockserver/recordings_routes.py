@@ -18,7 +18,7 @@ __all__ = ["add_routes"]
 
 def _render(mock: MockServer, recording: Recording) -> dict[str, Any]:
     # Fresh pre-signed link on every read, as Telnyx's REST API hands out.
-    spec = audio_spec(recording, mock.simulator.scenario, mock.config.seed)
+    spec = audio_spec(recording, mock.config.seed)
     return recording_json(recording, mock.links.url_for(recording), audio.duration_seconds(spec))
 
 

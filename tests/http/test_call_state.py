@@ -439,7 +439,7 @@ async def test_answer_record_from_answer_returns_recording_id_and_saves_it(
     assert status == 200
     assert body["data"]["result"] == "ok"
     recording_id = body["data"]["recording_id"]
-    assert recording(harness, recording_id).options.initiated_by == "AnswerVerb"
+    assert recording(harness, recording_id).options.initiated_by == "StartCallRecordingAPI"
     await harness.advance(3)
     await harness.command(ccid, "hangup")
     await harness.advance(1)

@@ -175,3 +175,27 @@ async def test_faulty_signature_is_rejected_by_the_sdk(
     client = Telnyx(api_key="k", public_key=h.mock.signer.public_key_b64)
     with pytest.raises((ValueError, BadSignatureError)):
         client.webhooks.unwrap(received.raw.decode(), headers=received.headers)
+
+
+async def test_rules_shape_the_audio_of_matching_calls(
+    make_harness: MakeHarness, schemas: SchemaRegistry
+) -> None:
+    quiet = {"audio": {"inbound": [], "outbound": []}}
+    h = await harness_for(
+        make_harness, schemas, {"rules": [{"match": {"to": "+15550000009"}, "set": quiet}]}
+    )
+    files = []
+    for to in ("+15550000009", "+15550000001"):
+        ccid = await h.answered_call(to=to)
+        body = {"format": "wav", "channels": "single", "trim": "trim-silence"}
+        await h.command(ccid, "record_start", body)
+        await h.advance(10)
+        await h.command(ccid, "hangup")
+        await h.advance(1)
+        url = h.receiver.events("call.recording.saved", ccid)[0].payload["recording_urls"]["wav"]
+        async with h.client.session.get(url) as response:
+            files.append(await response.read())
+    silent, spoken = files
+    # Nothing audible: trim keeps it whole and every sample is zero; the other call has speech.
+    assert set(silent[44:]) == {0}
+    assert set(spoken[44:]) != {0}

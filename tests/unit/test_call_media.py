@@ -117,9 +117,10 @@ def test_recording_audio_merges_played_media_cut_at_the_recording_end() -> None:
         started_at=T0 + 2,
         answered_at=T0,
         played_media=[MediaSpan(0.5, 1.5), MediaSpan(3.0, 4.0), MediaSpan(6.0), MediaSpan(20.0)],
+        scenario=Scenario(outbound_speech=()),
     )
     recording.apply(RecordingEvent.STOP, T0 + 10)
-    spec = audio_spec(recording, Scenario(outbound_speech=()), seed=1)
+    spec = audio_spec(recording, seed=1)
     # spans before the recording stay (the file only covers 2–10 s); the open one is cut at 10
     assert [(s.start, s.end) for s in spec.outbound_speech] == [(0.5, 1.5), (3.0, 4.0), (6.0, 10.0)]
 
