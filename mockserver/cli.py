@@ -13,7 +13,7 @@ import logging
 import math
 import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import NoReturn
 
@@ -21,11 +21,15 @@ from aiohttp import web
 
 from .app import build_app, build_mock
 from .config import ClockMode, ServerConfig
+from .http_server import MockRunner
 from .scenario_files import ScenarioError, list_bundled, load_scenario
 from .signing import WebhookSigner
 from .validation import SchemaRegistry
 
 __all__ = ["main", "parse_args"]
+
+
+SHUTDOWN_GRACE_SECONDS = 3.0
 
 
 class _Parser(argparse.ArgumentParser):
@@ -89,6 +93,17 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--url-ttl", type=_positive_float, default=600.0, help="recording link lifetime, seconds"
     )
+    parser.add_argument(
+        "--control-token",
+        metavar="TOKEN",
+        help="require 'Authorization: Bearer TOKEN' on every /_mock/ route",
+    )
+    parser.add_argument(
+        "--event-loop",
+        choices=["auto", "uvloop", "asyncio"],
+        default="auto",
+        help="auto: uvloop when it is installed (pip install 'mockserver[fast]')",
+    )
     parser.add_argument("--list-scenarios", action="store_true", help="list bundled scenarios")
     parser.add_argument("--log-level", default="WARNING", choices=["DEBUG", "INFO", "WARNING"])
     return parser
@@ -111,6 +126,7 @@ def _config(args: argparse.Namespace) -> ServerConfig:
         time_scale=args.time_scale,
         seed=args.seed,
         url_ttl_seconds=args.url_ttl,
+        control_token=args.control_token,
     )
 
 
@@ -130,7 +146,11 @@ async def _serve(args: argparse.Namespace, schemas: SchemaRegistry) -> None:
     config = _config(args)
     mock = build_mock(config, scenario=scenario, signer=signer, schemas=schemas)
     app = build_app(mock)
-    runner = web.AppRunner(app, handle_signals=False, access_log=None)
+    # A request still running at shutdown gets this long (aiohttp's default is 60 s, so one slow
+    # client could hold SIGTERM up for a minute).
+    runner = MockRunner(
+        app, handle_signals=False, access_log=None, shutdown_timeout=SHUTDOWN_GRACE_SECONDS
+    )
     await runner.setup()
     # Handlers go in before the ready line: whoever reads it may signal at once.
     stop = asyncio.Event()
@@ -152,6 +172,22 @@ async def _serve(args: argparse.Namespace, schemas: SchemaRegistry) -> None:
         await runner.cleanup()
 
 
+def loop_factory(choice: str) -> Callable[[], asyncio.AbstractEventLoop] | None:
+    """uvloop's loop when asked or (``auto``) installed; None: asyncio's own."""
+    if choice == "asyncio":
+        return None
+    try:
+        import uvloop
+    except ImportError:
+        if choice == "uvloop":
+            raise ValueError(
+                "--event-loop uvloop: uvloop is not installed (pip install 'mockserver[fast]')"
+            ) from None
+        return None
+    factory: Callable[[], asyncio.AbstractEventLoop] = uvloop.new_event_loop
+    return factory
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     logging.basicConfig(level=args.log_level, format="mockserver: %(levelname)s %(message)s")
@@ -161,7 +197,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             for name, description in list_bundled(schemas.schemas["scenario"]):
                 print(f"{name:<20} {description}")
             return 0
-        asyncio.run(_serve(args, schemas))
+        with asyncio.Runner(loop_factory=loop_factory(args.event_loop)) as runner:
+            runner.run(_serve(args, schemas))
     except ScenarioError as exc:
         print(f"mockserver: error: {exc}", file=sys.stderr)
         return 2

@@ -11,8 +11,9 @@ from typing import Any
 from aiohttp import web
 
 from . import dashboard, errors
-from .app import MOCK, MockServer, bearer_key, json_response, read_json_object
+from .app import MOCK, MockServer, json_response, read_json_object
 from .clock import ClockError
+from .control_auth import control_tenant, control_token_middleware
 from .ids import iso_timestamp
 from .scenario_files import ScenarioError, load_scenario, load_scenario_text
 
@@ -120,9 +121,7 @@ async def inject_call(request: web.Request) -> web.Response:
     """An inbound call for a tenant: call.initiated (incoming, parked) goes to its webhook URL."""
     mock = _mock(request)
     body = await read_json_object(request)
-    tenant = body.get("api_key")
-    if tenant is None:
-        tenant = bearer_key(request)
+    tenant = control_tenant(request, body)
     problems = [
         errors.ErrorItem(
             "10004",
@@ -161,7 +160,7 @@ async def inject_call(request: web.Request) -> web.Response:
 async def far_end_hangup(request: web.Request) -> web.Response:
     mock = _mock(request)
     body = await read_json_object(request)
-    tenant = body.get("api_key") or bearer_key(request)
+    tenant = control_tenant(request, body)
     cause = body.get("hangup_cause")
     allowed = {
         "call_rejected",
@@ -213,7 +212,7 @@ async def load_scenario_route(request: web.Request) -> web.Response:
 
 
 def build_control_app(mock: MockServer) -> web.Application:
-    app = web.Application()
+    app = web.Application(middlewares=[control_token_middleware])
     app[MOCK] = mock
     app.router.add_get("/health", health)
     app.router.add_post("/reset", reset)

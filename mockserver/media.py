@@ -54,7 +54,7 @@ class MediaLinks:
 
     def check(self, recording_id: str, fmt: str, expires: str, signature: str) -> str | None:
         """None when the link is valid, else the reason it is not."""
-        if not (expires.isascii() and expires.isdigit()):
+        if not (expires.isascii() and expires.isdigit() and len(expires) <= 20):
             return "missing or malformed X-Mock-Expires"
         expected = self._signature(recording_id, fmt, int(expires))
         if not hmac.compare_digest(expected, signature):

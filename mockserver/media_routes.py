@@ -75,6 +75,9 @@ def _find(request: web.Request) -> tuple[Recording, str]:
     recording = mock.simulator.find_recording(recording_id)
     if recording is None or not is_completed(recording):
         raise errors.recording_not_found()
+    if file_name != recording.file_name.rsplit(".", 1)[0] + f".{fmt}":
+        # Like a wrong key in a signed storage URL: the signature opens this file only.
+        raise errors.recording_not_found()
     return recording, fmt
 
 

@@ -22,6 +22,7 @@ from aiohttp import web
 
 from .app import MockServer, build_app, build_mock
 from .config import ServerConfig
+from .http_server import MockRunner
 from .scenario_files import load_scenario, load_scenario_text
 from .scenarios import DEFAULT_SCENARIO, Scenario
 
@@ -88,7 +89,7 @@ class _ServerThread:
         return web.Response(text="ok")
 
     async def _serve(self, app: web.Application) -> str:
-        runner = web.AppRunner(app, access_log=None)
+        runner = MockRunner(app, access_log=None)
         await runner.setup()
         site = web.TCPSite(runner, "127.0.0.1", 0)
         await site.start()

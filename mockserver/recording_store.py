@@ -138,7 +138,10 @@ def _page_value(query: Mapping[str, str], name: str, default: int, high: int) ->
     digits = raw.strip()
     if not (digits.isascii() and digits.isdigit()):  # int() rejects some Unicode "digits"
         raise _query_error(parameter, f"{parameter} must be an integer.")
-    value = int(digits)
+    # Python refuses to convert more than 4300 digits (ValueError: a 500); anything this long
+    # is out of range anyway.
+    significant = digits.lstrip("0") or "0"
+    value = int(significant) if len(significant) <= len(str(high)) else high + 1
     if not 1 <= value <= high:
         raise TelnyxError(
             400,

@@ -14,6 +14,7 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from mockserver.app import MockServer, build_app, build_mock
 from mockserver.config import ServerConfig
+from mockserver.http_server import MockRunner
 from mockserver.pytest_plugin import ReceivedWebhook
 from mockserver.scenarios import DEFAULT_SCENARIO, Scenario
 from mockserver.validation import SchemaRegistry
@@ -130,6 +131,13 @@ async def receiver() -> AsyncIterator[Receiver]:
     await server.close()
 
 
+class MockTestServer(TestServer):
+    """TestServer on the runner the CLI uses (protocol-level errors in Telnyx's shape too)."""
+
+    async def _make_runner(self, **kwargs: Any) -> MockRunner:
+        return MockRunner(self.app, **kwargs)
+
+
 MakeHarness = Callable[..., Awaitable[Harness]]
 
 
@@ -150,7 +158,7 @@ async def make_harness(receiver: Receiver, schemas: SchemaRegistry) -> AsyncIter
             wall_clock=wall_clock,
             schemas=schemas,
         )
-        client: TestClient[Any, Any] = TestClient(TestServer(build_app(mock), host="127.0.0.1"))
+        client: TestClient[Any, Any] = TestClient(MockTestServer(build_app(mock), host="127.0.0.1"))
         await client.start_server()
         clients.append(client)
         mock.links.base_url = str(client.make_url("")).rstrip("/")

@@ -41,6 +41,8 @@ LAYERS: dict[str, int] = {
     "scenario_files": 2,
     "hub": 2,
     "dashboard": 2,
+    "http_server": 2,
+    "control_auth": 2,
     "cli": 3,
     "pytest_plugin": 3,
     "__main__": 3,
