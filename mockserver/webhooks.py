@@ -108,6 +108,7 @@ class WebhookDispatcher:
         self._seq = itertools.count(1)
         self._journal_seq = itertools.count(1)
         self._session: aiohttp.ClientSession | None = None
+        self._closing = False
         self.on_journal: Callable[[DeliveryAttempt], None] | None = None  # the dashboard's hook
 
     async def start(self) -> None:
@@ -136,12 +137,12 @@ class WebhookDispatcher:
         return sum(len(queue) for queue in self._queues.values())
 
     async def _pump(self, key: tuple[str, str]) -> None:
-        if key in self._busy:
-            return  # the running pump picks up whatever became due
+        if key in self._busy or self._closing:
+            return  # the running pump (or, closing, shutdown()) takes what became due
         self._busy.add(key)
         try:
             queue = self._queues.get(key, [])
-            while queue and queue[0].due <= self.clock.now():
+            while queue and queue[0].due <= self.clock.now() and not self._closing:
                 head = queue[0]
                 if "drop" in head.faults:
                     queue.remove(head)
@@ -323,7 +324,16 @@ class WebhookDispatcher:
         self.journal.extend(kept)
 
     async def shutdown(self, grace_seconds: float = 5.0) -> list[DeliveryAttempt]:
-        """Deliver what is due now (one round each), report everything else as undelivered."""
+        """Finish attempts under way, deliver what is due now (one round each), report the rest.
+
+        Every queued event ends up delivered or journaled (and logged) as undelivered; none
+        vanishes. Each of the two steps gets ``grace_seconds`` at most.
+        """
+        self._closing = True  # pumps stop taking new events; this method takes them
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + grace_seconds
+        while self._busy and loop.time() < deadline:  # attempts already on the wire
+            await asyncio.sleep(0.01)
         now = self.clock.now()
         due = [
             (key, queue[0])

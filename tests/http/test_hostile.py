@@ -26,6 +26,7 @@ import pytest
 from aiohttp import web
 from yarl import URL
 
+from tests.cli.test_cli import Launcher, launch
 from tests.conftest import API_KEY, OTHER_KEY, Harness, MakeHarness
 from tests.http.telnyx_errors import error_items, expect_errors, send
 from tests.http.test_downloads import record
@@ -35,6 +36,8 @@ AUTH = ("10009", "Authentication failed")
 NOT_FOUND = ("10005", "Resource not found")
 TEN_MB = 10 * 1024 * 1024
 TOKEN = "control-secret"
+
+__all__ = ["launch"]  # the fixture, imported for the process tests at the end
 
 
 # -- raw HTTP --------------------------------------------------------------------------------
@@ -517,3 +520,31 @@ async def test_a_signed_link_opens_only_its_own_file_name(harness: Harness) -> N
     async with harness.client.session.get(other) as response:
         assert response.status == 404 and response.content_type == "application/json"
         assert (await response.json())["errors"][0]["code"] == "10005"
+
+
+# -- the real process ------------------------------------------------------------------------
+
+
+async def test_cli_control_token_guards_the_control_api(launch: Launcher) -> None:
+    server = await launch.start("--control-token", TOKEN)
+    status, body = await server.get("/_mock/health")
+    assert status == 401 and body["errors"][0]["code"] == "10009"
+    status, body = await server.get("/_mock/health", {"Authorization": "Bearer nope"})
+    assert status == 401 and body["errors"][0]["code"] == "10009"
+    status, body = await server.get("/_mock/health", {"Authorization": f"Bearer {TOKEN}"})
+    assert status == 200 and body["status"] == "ok"
+    status, body = await server.get("/v2/recordings", {"Authorization": f"Bearer {TOKEN}"})
+    assert status == 200  # the token is also just another tenant's API key on /v2
+
+
+async def test_cli_answers_an_oversized_header_with_telnyx_json(launch: Launcher) -> None:
+    server = await launch.start()
+    host, port = server.base_url.removeprefix("http://").split(":")
+    reader, writer = await asyncio.open_connection(host, int(port))
+    writer.write(b"GET /v2/recordings HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 9000 + b"\r\n\r\n")
+    await writer.drain()
+    raw = await asyncio.wait_for(reader.read(), 10)
+    writer.close()
+    head, _, body = raw.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.0 400 ") and b"Content-Type: application/json" in head, raw
+    assert json.loads(body)["errors"][0]["code"] == "10015"
