@@ -51,5 +51,12 @@ test: browser-deps check unit
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.run
 
+# The fuzz test of make test, longer: more examples per operation and schemathesis' coverage
+# phase (boundary values). FUZZ_EXAMPLES=1000 make fuzz digs deeper.
+FUZZ_EXAMPLES ?= 200
+fuzz: $(STAMP)
+	MOCKSERVER_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) MOCKSERVER_FUZZ_COVERAGE=1 \
+		$(BIN)/python -m pytest -q -p no:cacheprovider tests/http/test_fuzz.py
+
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache *.egg-info

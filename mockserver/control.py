@@ -66,11 +66,22 @@ async def advance_clock(request: web.Request) -> web.Response:
     seconds = body.get("seconds")
     if isinstance(seconds, bool) or not isinstance(seconds, int | float) or seconds < 0:
         raise TelnyxErrorFactory.seconds()
+    if seconds > LATEST_SIMULATED_TIME - mock.clock.now():  # no float(): 10**400 overflows it
+        raise errors.TelnyxError.single(
+            422,
+            "10033",
+            "Value outside of range",
+            "'seconds' would move simulated time past 9999-12-31T23:59:59Z.",
+            pointer="/seconds",
+        )
     try:
         fired = await mock.clock.advance(float(seconds))
     except ClockError as exc:
         raise errors.bad_request(str(exc), status=409) from exc
     return json_response({"data": {**_clock_json(mock), "timers_fired": fired}})
+
+
+LATEST_SIMULATED_TIME = 253_402_300_799.0  # 9999-12-31T23:59:59Z: the last a timestamp shows
 
 
 class TelnyxErrorFactory:

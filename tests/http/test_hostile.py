@@ -548,3 +548,17 @@ async def test_cli_answers_an_oversized_header_with_telnyx_json(launch: Launcher
     head, _, body = raw.partition(b"\r\n\r\n")
     assert head.startswith(b"HTTP/1.0 400 ") and b"Content-Type: application/json" in head, raw
     assert json.loads(body)["errors"][0]["code"] == "10015"
+
+
+@pytest.mark.parametrize("seconds", ["1.5e16", "1" + "0" * 400, "1.7976931348623157e308"])
+async def test_advancing_the_clock_past_year_9999_is_422_and_the_clock_still_works(
+    harness: Harness, seconds: str
+) -> None:
+    # Found by fuzzing: the clock moved, then every timestamp it rendered was a 500.
+    response = await send(harness, "POST", "/_mock/clock/advance", f'{{"seconds": {seconds}}}')
+    [item] = await expect_errors(response, 422, ("10033", "Value outside of range", "/seconds"))
+    assert "9999-12-31" in item["detail"]
+    status, body = await harness.get("/_mock/clock", key=None)
+    assert status == 200 and body["data"]["now"].startswith("2026-")
+    status, body = await harness.get("/_mock/state", key=None)
+    assert status == 200, body

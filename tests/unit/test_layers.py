@@ -43,6 +43,7 @@ LAYERS: dict[str, int] = {
     "dashboard": 2,
     "http_server": 2,
     "control_auth": 2,
+    "openapi_responses": 2,
     "cli": 3,
     "pytest_plugin": 3,
     "__main__": 3,
