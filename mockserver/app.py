@@ -27,7 +27,7 @@ from .media import MediaLinks
 from .scenarios import DEFAULT_SCENARIO, Scenario
 from .signing import WebhookSigner
 from .validation import SchemaRegistry
-from .webhooks import WebhookDispatcher
+from .webhooks import DeliveryAttempt, WebhookDispatcher
 
 __all__ = ["MOCK", "TENANT", "MockServer", "build_app", "json_response", "read_json_object"]
 
@@ -51,11 +51,14 @@ class MockServer:
     command_log: CommandLog = field(default_factory=CommandLog)
 
     def __post_init__(self) -> None:
-        self.dispatcher.on_journal = lambda attempt: self.hub.publish(
-            "webhook",
-            tenant=attempt.tenant,
-            call_control_id=attempt.call_control_id,
-            data={"tenant": attempt.tenant, **attempt.to_json()},
+        self.dispatcher.on_journal = self._journaled
+
+    def _journaled(self, attempt: DeliveryAttempt) -> None:
+        # Rendered only for a listening dashboard: the journal line itself is what is kept.
+        listening = self.hub.subscriber_count() > 0
+        data = {"tenant": attempt.tenant, **attempt.to_json()} if listening else None
+        self.hub.publish(
+            "webhook", tenant=attempt.tenant, call_control_id=attempt.call_control_id, data=data
         )
 
     def apply(self, effects: list[Effect]) -> None:
@@ -295,6 +298,9 @@ def build_app(mock: MockServer) -> web.Application:
     media_routes.add_routes(app)
     recordings_routes.add_routes(app)
     openapi.add_routes(app)
+    # The dashboard's page and its static files hold no data, so they stay outside the control
+    # token (a browser cannot send it to load them); added first, they resolve before /_mock/.
+    dashboard.add_page_routes(app)
     app.add_subapp("/_mock/", control.build_control_app(mock))
     app.cleanup_ctx.append(_dispatcher_ctx)
     return app

@@ -1,11 +1,14 @@
 """The dashboard: a page at ``/_mock/ui``, a JSON snapshot and a live event stream.
 
 ``GET /_mock/ui`` serves ``mockserver/static/`` (plain HTML, CSS and JS, nothing fetched from
-elsewhere). The page loads ``GET /_mock/state`` (calls, their command logs, recordings with
-fresh download links, the webhook journal) and follows ``GET /_mock/events``, a server-sent
-event stream fed by the :class:`~mockserver.hub.Hub`: live state (a call and its recordings) is
-rendered when a notice is sent, immutable records (a command, a webhook attempt) travel as they
-were logged. The buttons act through the ordinary control API.
+elsewhere) to anyone: it holds no data. The page loads ``GET /_mock/state`` (calls, their
+command logs, recordings with fresh download links, the webhook journal) and follows
+``GET /_mock/events``, a server-sent event stream fed by the :class:`~mockserver.hub.Hub`: live
+state (a call and its recordings) is rendered when a notice is sent, immutable records (a
+command, a webhook attempt) travel as they were logged. The buttons act through the ordinary
+control API. With ``--control-token`` the page sends the token as every control client does
+(``Authorization: Bearer``), so it reads the event stream with ``fetch`` rather than
+``EventSource``, which cannot send headers.
 
 The command log is filled by :func:`command_log_middleware`, which sits inside auth on the main
 application and records every call command with the answer it got, errors included.
@@ -32,7 +35,7 @@ from .recording_store import is_completed
 from .recordings import Recording
 from .webhooks import DeliveryAttempt
 
-__all__ = ["add_routes", "command_log_middleware", "snapshot"]
+__all__ = ["add_page_routes", "add_routes", "command_log_middleware", "snapshot"]
 
 STATIC_DIR = Path(__file__).with_name("static")
 _CONTENT_TYPES = {".html": "text/html", ".js": "text/javascript", ".css": "text/css"}
@@ -282,10 +285,14 @@ async def _close_hub(app: web.Application) -> None:
     app[MOCK].hub.close()
 
 
+def add_page_routes(app: web.Application) -> None:
+    """The page and its files, on the main application: public, as they hold no data."""
+    app.router.add_get("/_mock/ui", page)
+    app.router.add_get("/_mock/ui/{name}", asset)
+
+
 def add_routes(app: web.Application) -> None:
-    """Mount on the control sub-application (so the control API's access rules apply)."""
-    app.router.add_get("/ui", page)
-    app.router.add_get("/ui/{name}", asset)
+    """The data, on the control sub-application: the control token (if any) guards it."""
     app.router.add_get("/state", state)
     app.router.add_get("/events", events)
     app.on_shutdown.append(_close_hub)

@@ -1,12 +1,22 @@
 // mockserver dashboard: loads GET /_mock/state, follows GET /_mock/events (server-sent
 // events) and acts through the control API. Plain JS, no dependencies, same origin only.
+// With --control-token, every request carries "Authorization: Bearer TOKEN", the token coming
+// from ?token= (then taken out of the address bar) or a prompt; the event stream is read with
+// fetch() because EventSource cannot send that header.
 "use strict";
 
 const MAX_ROWS = 300;          // rows drawn per journal table
 const MAX_KEPT = 2000;         // command and journal entries kept in the page
+const TOKEN_KEY = "mockserver-control-token";
 
 const params = new URLSearchParams(location.search);
-let token = params.get("token") || "";
+let token = params.get("token") || sessionStorage.getItem(TOKEN_KEY) || "";
+if (params.has("token")) {
+  sessionStorage.setItem(TOKEN_KEY, token);
+  params.delete("token");
+  const rest = params.toString();
+  history.replaceState(null, "", location.pathname + (rest ? "?" + rest : ""));
+}
 
 const store = {
   calls: new Map(),            // call_control_id -> call
@@ -23,28 +33,34 @@ const $ = (id) => document.getElementById(id);
 
 // -- talking to the server --------------------------------------------------------------------
 
-function withToken(path) {
-  if (!token) return path;
-  return path + (path.includes("?") ? "&" : "?") + "token=" + encodeURIComponent(token);
-}
-
 function authHeaders() {
-  return token ? { "X-Mock-Control-Token": token } : {};
+  return token ? { Authorization: `Bearer ${token}` } : {};
 }
 
-async function api(method, path, body) {
-  const init = { method, headers: authHeaders() };
+let asking = null;
+// One prompt for every request refused at once; false when the user gave nothing.
+function askForToken() {
+  if (!asking) {
+    asking = new Promise((resolve) => setTimeout(() => {
+      const given = (window.prompt("This mock has a control token (--control-token):") || "").trim();
+      if (given) { token = given; sessionStorage.setItem(TOKEN_KEY, token); }
+      setTimeout(() => { asking = null; }, 0);
+      resolve(Boolean(given));
+    }, 0));
+  }
+  return asking;
+}
+
+async function api(method, path, body, mayAsk = true) {
+  const init = { method, headers: authHeaders(), cache: "no-store" };
   if (body !== undefined) {
     init.headers["Content-Type"] = "application/json";
     init.body = JSON.stringify(body);
   }
-  const response = await fetch(withToken(path), init);
+  const response = await fetch(path, init);
+  if (response.status === 401 && mayAsk && await askForToken()) return api(method, path, body, false);
   let data = null;
   try { data = await response.json(); } catch (_) { data = null; }
-  if (response.status === 401 && !params.get("token")) {
-    const given = window.prompt("This mock needs its control token:");
-    if (given) { token = given; return api(method, path, body); }
-  }
   if (!response.ok) {
     const first = data && data.errors && data.errors[0];
     const reason = first ? (first.detail || first.title) : response.statusText;
@@ -68,44 +84,115 @@ async function act(label, work) {
   }
 }
 
+// Events that arrive while a snapshot loads wait for it; those newer than it are then applied.
+let arriving = null;
+
 async function loadState() {
-  const data = (await api("GET", "/_mock/state")).data;
-  store.calls = new Map(data.calls.map((c) => [c.call_control_id, c]));
-  store.recordings = new Map(data.recordings.map((r) => [r.id, r]));
-  store.commands = new Map(data.commands.map((c) => [c.seq, c]));
-  store.webhooks = new Map(data.webhooks.map((w) => [w.seq, w]));
-  store.tenants = new Set(data.tenants);
-  store.clock = data.clock;
-  store.scenario = data.scenario;
+  const buffered = [];
+  arriving = buffered;
+  try {
+    const data = (await api("GET", "/_mock/state")).data;
+    store.calls = new Map(data.calls.map((c) => [c.call_control_id, c]));
+    store.recordings = new Map(data.recordings.map((r) => [r.id, r]));
+    store.commands = new Map(data.commands.map((c) => [c.seq, c]));
+    store.webhooks = new Map(data.webhooks.map((w) => [w.seq, w]));
+    store.tenants = new Set(data.tenants);
+    store.clock = data.clock;
+    store.scenario = data.scenario;
+    if (arriving === buffered) arriving = null;
+    for (const [seq, apply] of buffered) if (seq > data.seq) apply();
+  } finally {
+    if (arriving === buffered) arriving = null;
+  }
   render();
 }
 
-let source = null;
+function reload() {
+  loadState().catch((error) => say(String(error.message || error), true));
+}
 
-function connect() {
-  if (source) source.close();
-  source = new EventSource(withToken("/_mock/events"));
-  const live = $("live");
-  source.addEventListener("open", () => { live.textContent = "live"; live.className = "badge on"; });
-  source.addEventListener("error", () => { live.textContent = "reconnecting"; live.className = "badge off"; });
-  source.addEventListener("hello", (e) => {
-    store.clock = JSON.parse(e.data).clock;
-    loadState().catch((error) => say(String(error.message || error), true));
-  });
-  source.addEventListener("resync", () => {
-    loadState().catch((error) => say(String(error.message || error), true));
-  });
-  const on = (name, apply) => source.addEventListener(name, (e) => {
-    const message = JSON.parse(e.data);
-    if (store.clock) store.clock.now = message.now;
-    apply(message.data);
-    scheduleRender();
-  });
-  on("call", (call) => { store.calls.set(call.call_control_id, call); store.tenants.add(call.tenant); });
-  on("call_removed", (gone) => store.calls.delete(gone.call_control_id));
-  on("recording", (recording) => store.recordings.set(recording.id, recording));
-  on("command", (entry) => { store.commands.set(entry.seq, entry); store.tenants.add(entry.tenant); trim(store.commands); });
-  on("webhook", (entry) => { store.webhooks.set(entry.seq, entry); store.tenants.add(entry.tenant); trim(store.webhooks); });
+// What each server-sent event does to the page. "hello" opens every (re)connection and
+// "resync" follows a reset or a backlog the server dropped: both reload the snapshot.
+function live(apply) {
+  return (message, seq) => {
+    const run = () => {
+      if (store.clock) store.clock.now = message.now;
+      apply(message.data);
+      scheduleRender();
+    };
+    if (arriving) arriving.push([seq, run]);
+    else run();
+  };
+}
+const handlers = {
+  hello: (data) => { store.clock = data.clock; reload(); },
+  resync: reload,
+  call: live((call) => { store.calls.set(call.call_control_id, call); store.tenants.add(call.tenant); }),
+  call_removed: live((gone) => store.calls.delete(gone.call_control_id)),
+  recording: live((recording) => store.recordings.set(recording.id, recording)),
+  command: live((entry) => { store.commands.set(entry.seq, entry); store.tenants.add(entry.tenant); trim(store.commands); }),
+  webhook: live((entry) => { store.webhooks.set(entry.seq, entry); store.tenants.add(entry.tenant); trim(store.webhooks); }),
+};
+
+function showLive(on, text) {
+  const badge = $("live");
+  badge.textContent = text;
+  badge.className = on ? "badge on" : "badge off";
+}
+
+// Follow GET /_mock/events for as long as the page is open, reconnecting after a second.
+async function follow() {
+  for (;;) {
+    let response = null;
+    try {
+      response = await fetch("/_mock/events", { headers: authHeaders(), cache: "no-store" });
+    } catch (_) {
+      response = null;
+    }
+    if (response && response.status === 401) {
+      showLive(false, "needs the control token");
+      if (!(await askForToken())) return;
+      continue;
+    }
+    if (response && response.ok && response.body) {
+      showLive(true, "live");
+      try { await readEvents(response.body); } catch (_) { /* connection lost */ }
+    }
+    showLive(false, "reconnecting");
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+  }
+}
+
+async function readEvents(body) {
+  const reader = body.pipeThrough(new TextDecoderStream()).getReader();
+  let buffer = "";
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) return;
+    buffer += value.replace(/\r\n?/g, "\n");
+    let end;
+    while ((end = buffer.indexOf("\n\n")) >= 0) {
+      dispatch(buffer.slice(0, end));
+      buffer = buffer.slice(end + 2);
+    }
+  }
+}
+
+function dispatch(block) {
+  let name = "message";
+  let id = 0;
+  const data = [];
+  for (const line of block.split("\n")) {
+    if (!line || line.startsWith(":")) continue;  // a comment: the keep-alive
+    const colon = line.indexOf(":");
+    const field = colon < 0 ? line : line.slice(0, colon);
+    const value = colon < 0 ? "" : line.slice(colon + 1).replace(/^ /, "");
+    if (field === "event") name = value;
+    else if (field === "id") id = Number(value);
+    else if (field === "data") data.push(value);
+  }
+  const handler = handlers[name];
+  if (handler && data.length) handler(JSON.parse(data.join("\n")), id);
 }
 
 function trim(map) {
@@ -265,7 +352,8 @@ function updateRecording(card, recording) {
     audio.addEventListener("error", () => {
       if (audio.dataset.retried) return;
       audio.dataset.retried = "1";
-      loadState().then(() => { audio.src = localUrl(store.recordings.get(recording.id).download_url); });
+      loadState().then(() => { audio.src = localUrl(store.recordings.get(recording.id).download_url); })
+        .catch((error) => say(String(error.message || error), true));
     });
     audio.src = localUrl(recording.download_url);
     const links = el("div", { class: "links" });
@@ -342,5 +430,4 @@ function wire() {
 }
 
 wire();
-loadState().catch((error) => say(String(error.message || error), true));
-connect();
+follow();  // its "hello" loads the snapshot

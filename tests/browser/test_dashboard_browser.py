@@ -33,7 +33,14 @@ CHROMIUM_ARGS = [
 TIMEOUT_MS = 5000  # per expectation; the whole test takes a few seconds
 
 try:
-    from playwright.async_api import Browser, ConsoleMessage, Page, async_playwright, expect
+    from playwright.async_api import (
+        Browser,
+        ConsoleMessage,
+        Dialog,
+        Page,
+        async_playwright,
+        expect,
+    )
 except ImportError:  # pragma: no cover - depends on the machine
     pytest.skip(
         "playwright is not installed: `make browser-deps` installs the dev extras",
@@ -212,3 +219,29 @@ async def test_dashboard_buttons_act_through_the_control_api(
     await expect(page.locator("#calls tr")).to_have_count(0)
     await expect(page.locator("#webhooks tr")).to_have_count(0)
     assert harness.mock.simulator.tenants == {}
+
+
+async def test_with_a_control_token_the_page_asks_for_it_and_sends_it(
+    make_harness: MakeHarness, page: Page
+) -> None:
+    token = "browser-control-token"
+    harness = await make_harness(control_token=token)
+    prompts: list[str] = []
+
+    async def answer(dialog: Dialog) -> None:
+        prompts.append(dialog.type)
+        await dialog.accept(token)
+
+    page.on("dialog", answer)
+    # A wrong ?token= is refused, so the page prompts; the address bar loses the token.
+    await page.goto(str(harness.client.make_url("/_mock/ui?token=wrong")))
+    await expect(page.get_by_test_id("live")).to_have_text("live")
+    assert prompts == ["prompt"]
+    assert "token" not in page.url
+
+    call_control_id = (await harness.dial())["call_control_id"]
+    row = page.locator(f'#calls tr[data-call-id="{call_control_id}"]')
+    await expect(row.get_by_test_id("call-state")).to_have_text("initiated")
+    await row.get_by_role("button", name="Hang up").click()
+    await expect(row.get_by_test_id("call-state")).to_have_text("ended")
+    assert prompts == ["prompt"]

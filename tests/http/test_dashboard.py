@@ -409,3 +409,30 @@ async def test_a_retry_after_a_redelivery_counts_on(harness: Harness) -> None:
     await harness.advance(1)  # the queued retry still goes, as the next attempt
     attempts = [r.body["meta"]["attempt"] for r in harness.receiver.events("call.initiated")]
     assert attempts == [1, 2, 3]
+
+
+# -- with a control token ----------------------------------------------------------------------
+
+TOKEN = "dashboard-control-token"
+
+
+async def test_with_a_control_token_the_page_loads_but_its_data_needs_the_token(
+    make_harness: Any,
+) -> None:
+    harness = await make_harness(control_token=TOKEN)
+    for path in ("/_mock/ui", "/_mock/ui/app.js", "/_mock/ui/style.css"):
+        response = await harness.client.get(path)
+        assert response.status == 200, path  # no data in them, and a browser cannot send it
+    for path in ("/_mock/state", "/_mock/events"):
+        response = await harness.client.get(path)
+        assert response.status == 401, path
+        assert (await response.json())["errors"][0]["code"] == "10009"
+    bearer = {"Authorization": f"Bearer {TOKEN}"}
+    response = await harness.client.get("/_mock/state", headers=bearer)
+    assert response.status == 200
+    response = await harness.client.get("/_mock/events", headers=bearer)
+    assert response.content_type == "text/event-stream"
+    await wait_for_event(response, "hello")
+    response.close()
+    response = await harness.client.post("/_mock/webhooks/1/redeliver")
+    assert response.status == 401
