@@ -304,12 +304,15 @@ def _control_paths() -> dict[str, Any]:
 
 
 async def serve_document(request: web.Request) -> web.Response:
-    return json_response(request.app[OPENAPI_DOC])
+    cache = request.app[OPENAPI_DOC]
+    if "document" not in cache:  # built on first request: it costs start-up time otherwise
+        cache["document"] = build_document(request.app[MOCK].schemas)
+    return json_response(cache["document"])
 
 
 OPENAPI_DOC = web.AppKey("openapi_document", dict)
 
 
 def add_routes(app: web.Application) -> None:
-    app[OPENAPI_DOC] = build_document(app[MOCK].schemas)
+    app[OPENAPI_DOC] = {}
     app.router.add_get("/v2/openapi.json", serve_document)

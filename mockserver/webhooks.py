@@ -30,6 +30,7 @@ __all__ = ["DeliveryAttempt", "WebhookDispatcher"]
 log = logging.getLogger("mockserver.webhooks")
 
 USER_AGENT = "telnyx-webhooks"
+MAX_IN_FLIGHT = 100  # concurrent delivery attempts; aiohttp's default connection limit
 
 
 @dataclass(frozen=True)
@@ -109,6 +110,7 @@ class WebhookDispatcher:
         self._journal_seq = itertools.count(1)
         self._session: aiohttp.ClientSession | None = None
         self._closing = False
+        self._slots = asyncio.Semaphore(MAX_IN_FLIGHT)
         self.on_journal: Callable[[DeliveryAttempt], None] | None = None  # the dashboard's hook
 
     async def start(self) -> None:
@@ -184,6 +186,13 @@ class WebhookDispatcher:
         return False
 
     async def _attempt(self, pending: _Pending, url: str) -> bool:
+        # At most MAX_IN_FLIGHT attempts at once (aiohttp's connection limit): 10,000 calls
+        # answered at one instant would otherwise build 10,000 requests that then queue for a
+        # connection, costing ~100 MB at the peak and eating their own 2 s timeout while queued.
+        async with self._slots:
+            return await self._attempt_now(pending, url)
+
+    async def _attempt_now(self, pending: _Pending, url: str) -> bool:
         event = pending.event
         envelope = event.envelope(pending.attempts, url)
         body = json.dumps(envelope, separators=(",", ":")).encode("utf-8")

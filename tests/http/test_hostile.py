@@ -122,6 +122,12 @@ UNPARSABLE = {
     + HOST
     + b"Content-Type: application/json\r\nTransfer-Encoding: gzip\r\n\r\n{}",
     "browser asking for HTML": b"GARBAGE\r\nAccept: text/html\r\n\r\n",
+    "Content-Encoding: br (no decoder installed)": b"POST /v2/calls HTTP/1.1\r\n"
+    + HOST
+    + b"Content-Type: application/json\r\nContent-Encoding: br\r\nContent-Length: 2\r\n\r\n{}",
+    "Content-Encoding: zstd (no decoder installed)": b"POST /v2/calls HTTP/1.1\r\n"
+    + HOST
+    + b"Content-Type: application/json\r\nContent-Encoding: zstd\r\nContent-Length: 2\r\n\r\n{}",
 }
 
 
