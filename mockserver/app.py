@@ -95,17 +95,23 @@ class MockServer:
 
 MOCK = web.AppKey("mock", MockServer)
 TENANT = web.RequestKey("tenant", str)
+# What read_json_object parsed and what json_response encoded, kept for the command log so it
+# need not parse both again (that was ~9 % of a command's cost).
+PARSED_BODY = web.RequestKey("parsed_body", dict)
+SENT_JSON = web.ResponseKey("sent_json", object)
 
 
 def json_response(
     data: Any, status: int = 200, headers: dict[str, str] | None = None
 ) -> web.Response:
-    return web.Response(
+    response = web.Response(
         body=json.dumps(data).encode("utf-8"),
         status=status,
         content_type="application/json",
         headers=headers,
     )
+    response[SENT_JSON] = data
+    return response
 
 
 def error_response(error: TelnyxError) -> web.Response:
@@ -169,6 +175,10 @@ def _reject_constant(name: str) -> Any:
     raise _NonJsonConstant(name)
 
 
+# One decoder for every request (json.loads with a keyword builds a new one per call).
+_DECODER = json.JSONDecoder(parse_constant=_reject_constant)
+
+
 def _depth_exceeds(value: Any, limit: int) -> bool:
     """True if arrays/objects nest deeper than ``limit`` (iterative: no recursion)."""
     stack: list[tuple[Any, int]] = [(value, 1)]
@@ -202,7 +212,7 @@ async def read_json_object(request: web.Request) -> dict[str, Any]:
     except UnicodeDecodeError as exc:
         raise errors.encoding_error(f"Error decoding request body at position {exc.start}") from exc
     try:
-        body = json.loads(text, parse_constant=_reject_constant)
+        body = _DECODER.decode(text)
     except json.JSONDecodeError as exc:
         raise errors.encoding_error(f"Error decoding request body at position {exc.pos}") from exc
     except _NonJsonConstant as exc:
@@ -221,6 +231,7 @@ async def read_json_object(request: web.Request) -> dict[str, Any]:
         raise errors.bad_request(
             f"The request body must be a JSON object, not {type(body).__name__}."
         )
+    request[PARSED_BODY] = body
     return body
 
 

@@ -25,7 +25,16 @@ from typing import Any
 from aiohttp import web
 
 from . import audio, errors
-from .app import MAX_JSON_DEPTH, MOCK, TENANT, MockServer, _depth_exceeds, json_response
+from .app import (
+    MAX_JSON_DEPTH,
+    MOCK,
+    PARSED_BODY,
+    SENT_JSON,
+    TENANT,
+    MockServer,
+    _depth_exceeds,
+    json_response,
+)
 from .calls import Call
 from .errors import TelnyxError
 from .hub import Notice
@@ -331,6 +340,8 @@ async def _request_body(request: web.Request) -> Any:
     length = request.content_length
     if length is not None and length > MAX_LOGGED_BODY:
         return f"<{length} bytes, not kept>"
+    if PARSED_BODY in request:
+        return request[PARSED_BODY]  # read_json_object parsed it already
     try:
         raw = await request.read()  # aiohttp keeps what the handler read
     except Exception:  # oversized or undecodable: the logged response says what was wrong
@@ -367,7 +378,10 @@ async def command_log_middleware(request: web.Request, handler: Handler) -> web.
         await _log(request, tenant, command, call_control_id, 500, body, started)
         raise
     raw = response.body if isinstance(response, web.Response) else None
-    answer = _json_or_text(raw) if isinstance(raw, bytes) else None
+    if SENT_JSON in response:
+        answer = response[SENT_JSON]  # json_response kept what it encoded
+    else:
+        answer = _json_or_text(raw) if isinstance(raw, bytes) else None
     data = answer.get("data") if isinstance(answer, dict) else None
     if call_control_id is None and isinstance(data, dict):
         found = data.get("call_control_id")

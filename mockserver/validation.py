@@ -228,7 +228,7 @@ class SchemaRegistry:
         self._validators: dict[str, Draft202012Validator] = {}
         # Compiled pre-checks, built on first use (compiling all of them costs start-up time).
         self._fast: dict[str, FastCheck | None] = {}
-        self._defaults: dict[str, list[tuple[str, Any]]] = {}
+        self._defaults: dict[str, list[tuple[str, Any, bool]]] = {}
         self._checker = checker = _format_checker()
         for path in sorted(directory.glob("*.json")):
             schema = json.loads(path.read_text(encoding="utf-8"))
@@ -291,13 +291,13 @@ class SchemaRegistry:
         defaults = self._defaults.get(name)
         if defaults is None:
             defaults = self._defaults[name] = [
-                (key, prop["default"])
+                (key, prop["default"], _is_atomic(prop["default"]))
                 for key, prop in self.schemas[name].get("properties", {}).items()
                 if isinstance(prop, dict) and "default" in prop
             ]
         result = dict(body)
-        for key, default in defaults:
+        for key, default, atomic in defaults:
             if key not in result:
                 # Strings, numbers, booleans and None are shared safely; the rest is copied.
-                result[key] = default if _is_atomic(default) else copy.deepcopy(default)
+                result[key] = default if atomic else copy.deepcopy(default)
         return result

@@ -111,6 +111,7 @@ class WebhookDispatcher:
         self._session: aiohttp.ClientSession | None = None
         self._closing = False
         self._slots = asyncio.Semaphore(MAX_IN_FLIGHT)
+        self._ready: deque[tuple[str, str]] = deque()  # calls waiting for a free pump
         self.on_journal: Callable[[DeliveryAttempt], None] | None = None  # the dashboard's hook
 
     async def start(self) -> None:
@@ -141,33 +142,52 @@ class WebhookDispatcher:
     async def _pump(self, key: tuple[str, str]) -> None:
         if key in self._busy or self._closing:
             return  # the running pump (or, closing, shutdown()) takes what became due
-        self._busy.add(key)
-        try:
-            queue = self._queues.get(key, [])
-            while queue and queue[0].due <= self.clock.now() and not self._closing:
-                head = queue[0]
-                if "drop" in head.faults:
-                    queue.remove(head)
-                    self._record_final(head, "dropped by the scenario", outcome="dropped")
-                    continue
-                if await self._deliver_round(head):
-                    queue.remove(head)
-                    if "duplicate" in head.faults:
-                        # Telnyx redelivers: same event id, the next attempt number.
-                        head.faults = tuple(f for f in head.faults if f != "duplicate")
-                        await self._deliver_round(head)
-                    continue
-                if head.round < len(self.retry_delays):
-                    head.due = self.clock.now() + self.retry_delays[head.round]
-                    head.round += 1
-                    self.clock.call_at(head.due, lambda: self._pump(key))
-                    break
+        if len(self._busy) >= MAX_IN_FLIGHT:
+            # Enough calls are being delivered: a running pump takes this one when it is done
+            # (10,000 calls answered at one instant make 100 pumps, not 10,000 waiting tasks).
+            self._ready.append(key)
+            return
+        current: tuple[str, str] | None = key
+        while current is not None:
+            self._busy.add(current)
+            try:
+                await self._deliver_due(current)
+            finally:
+                self._busy.discard(current)
+            current = self._next_ready()
+
+    def _next_ready(self) -> tuple[str, str] | None:
+        while self._ready and not self._closing:
+            key = self._ready.popleft()
+            if key not in self._busy and key in self._queues:
+                return key
+        return None
+
+    async def _deliver_due(self, key: tuple[str, str]) -> None:
+        """Deliver ``key``'s due events in order, until one has to wait for a retry."""
+        queue = self._queues.get(key, [])
+        while queue and queue[0].due <= self.clock.now() and not self._closing:
+            head = queue[0]
+            if "drop" in head.faults:
                 queue.remove(head)
-                self._record_final(head, "retries exhausted")
-            if not queue:
-                self._queues.pop(key, None)
-        finally:
-            self._busy.discard(key)
+                self._record_final(head, "dropped by the scenario", outcome="dropped")
+                continue
+            if await self._deliver_round(head):
+                queue.remove(head)
+                if "duplicate" in head.faults:
+                    # Telnyx redelivers: same event id, the next attempt number.
+                    head.faults = tuple(f for f in head.faults if f != "duplicate")
+                    await self._deliver_round(head)
+                continue
+            if head.round < len(self.retry_delays):
+                head.due = self.clock.now() + self.retry_delays[head.round]
+                head.round += 1
+                self.clock.call_at(head.due, lambda: self._pump(key))
+                break
+            queue.remove(head)
+            self._record_final(head, "retries exhausted")
+        if not queue:
+            self._queues.pop(key, None)
 
     def _urls(self, event: WebhookEvent) -> list[str]:
         primary = event.webhook_url or self.default_url
