@@ -82,6 +82,10 @@ def environment() -> dict[str, str]:
     return versions
 
 
+def _name(row: Row) -> str:
+    return row.benchmark + (f" ({row.note})" if row.note else "")
+
+
 def _mark(met: bool | None) -> str:
     return "—" if met is None else ("yes" if met else "**no**")
 
@@ -92,7 +96,8 @@ def markdown(results: Results) -> str:
         "",
         "Written by `make bench` (`python -m benchmarks.run`); every ratio compares mockserver "
         "with a baseline the same run started and measured on the same machine. The machine is "
-        "shared and noisy: expect a few percent of drift between runs.",
+        "shared and noisy: expect a few percent of drift between runs. How each figure is "
+        "measured, and why the targets missed are missed: [README.md](README.md).",
         "",
         "| | |",
         "|---|---|",
@@ -105,9 +110,8 @@ def markdown(results: Results) -> str:
         "|---|---|---|---|---|---|",
     ]
     for row in results.rows:
-        name = row.benchmark + (f" ({row.note})" if row.note else "")
         lines.append(
-            f"| {name} | {row.mockserver} | {row.baseline} | {row.ratio} | {row.target} "
+            f"| {_name(row)} | {row.mockserver} | {row.baseline} | {row.ratio} | {row.target} "
             f"| {_mark(row.met)} |"
         )
     if results.notes:
@@ -119,7 +123,7 @@ def markdown(results: Results) -> str:
 def console_table(results: Results) -> str:
     headers = ["benchmark", "mockserver", "baseline", "ratio", "target", "met"]
     body = [
-        [r.benchmark, r.mockserver, r.baseline, r.ratio, r.target, _mark(r.met).strip("*")]
+        [_name(r), r.mockserver, r.baseline, r.ratio, r.target, _mark(r.met).strip("*")]
         for r in results.rows
     ]
     widths = [max(len(str(x)) for x in column) for column in zip(headers, *body, strict=False)]
