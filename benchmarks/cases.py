@@ -61,7 +61,7 @@ def _fmt_load(result: LoadResult) -> str:
 # -- start-up ----------------------------------------------------------------------------------
 
 
-def startup(ctx: Context, runs: int = 7) -> list[Row]:
+def startup(ctx: Context, runs: int = 11) -> list[Row]:
     mock_times: list[float] = []
     bare_times: list[float] = []
     for args, ready in ((BARE, BARE_READY), (MOCK, MOCK_READY)):
@@ -75,7 +75,7 @@ def startup(ctx: Context, runs: int = 7) -> list[Row]:
     ratio = mock_s / bare_s
     return [
         Row(
-            "start to ready line, `--port 0` (median of 7)",
+            f"start to ready line, `--port 0` (median of {runs})",
             f"{mock_s * 1000:.0f} ms",
             f"bare aiohttp app {bare_s * 1000:.0f} ms",
             f"{ratio:.2f}×",

@@ -17,14 +17,20 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
 import fastjsonschema
-from jsonschema import FormatChecker
 
-__all__ = ["FastCheck", "compile_fast_check"]
+__all__ = ["FastCheck", "Formats", "compile_fast_check"]
 
 FastCheck = Callable[[Any], bool]
+
+
+class Formats(Protocol):
+    """What decides a ``format``: jsonschema's ``FormatChecker`` (or anything alike)."""
+
+    def conforms(self, instance: object, format: str) -> bool: ...
+
 
 # Keywords whose meaning is the same in draft 2020-12 and in fastjsonschema's implementation.
 _CHECKED = frozenset(
@@ -142,7 +148,7 @@ def _rewrite(node: Any, formats: set[str]) -> Any:
     return out
 
 
-def compile_fast_check(schema: dict[str, Any], checker: FormatChecker) -> FastCheck | None:
+def compile_fast_check(schema: dict[str, Any], checker: Formats) -> FastCheck | None:
     """A function telling whether a body is valid, or None if this schema gets no pre-check.
 
     It returns True only for bodies jsonschema (with ``checker``) accepts as well.

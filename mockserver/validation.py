@@ -12,13 +12,14 @@ import copy
 import json
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import Any
-
-from jsonschema import Draft202012Validator, FormatChecker
-from jsonschema.exceptions import ValidationError
+from typing import TYPE_CHECKING, Any
 
 from .errors import ErrorItem, TelnyxError
 from .fast_validation import FastCheck, compile_fast_check
+
+if TYPE_CHECKING:  # jsonschema itself is imported on first use: ~30 ms of start-up otherwise
+    from jsonschema import Draft202012Validator, FormatChecker
+    from jsonschema.exceptions import ValidationError
 
 __all__ = ["SchemaRegistry", "bundled_schema_dir", "is_strict_base64", "json_pointer"]
 
@@ -61,6 +62,8 @@ def _in_range(bounds: tuple[int, int]) -> Callable[[object], bool]:
 
 
 def _format_checker() -> FormatChecker:
+    from jsonschema import FormatChecker
+
     checker = FormatChecker()
     checker.checks("base64")(is_strict_base64)
     checker.checks("int32")(_in_range(INT32_RANGE))
@@ -225,20 +228,34 @@ class SchemaRegistry:
     def __init__(self, schema_dir: Path | None = None) -> None:
         directory = schema_dir or bundled_schema_dir()
         self.schemas: dict[str, dict[str, Any]] = {}
+        # Validators, format checker and compiled pre-checks are built on first use: the
+        # jsonschema import and compiling all of them would cost start-up time.
         self._validators: dict[str, Draft202012Validator] = {}
-        # Compiled pre-checks, built on first use (compiling all of them costs start-up time).
         self._fast: dict[str, FastCheck | None] = {}
         self._defaults: dict[str, list[tuple[str, Any, bool]]] = {}
-        self._checker = checker = _format_checker()
+        self._format_checker: FormatChecker | None = None
         for path in sorted(directory.glob("*.json")):
-            schema = json.loads(path.read_text(encoding="utf-8"))
             # Not check_schema() here: it costs ~0.5 s of start-up; tests/unit/test_schema_files.py
             # checks every file against the metaschema instead.
-            self.schemas[path.stem] = schema
-            self._validators[path.stem] = Draft202012Validator(schema, format_checker=checker)
+            self.schemas[path.stem] = json.loads(path.read_text(encoding="utf-8"))
+
+    @property
+    def _checker(self) -> FormatChecker:
+        if self._format_checker is None:
+            self._format_checker = _format_checker()
+        return self._format_checker
+
+    def _validator(self, name: str) -> Draft202012Validator:
+        validator = self._validators.get(name)
+        if validator is None:
+            from jsonschema import Draft202012Validator
+
+            validator = Draft202012Validator(self.schemas[name], format_checker=self._checker)
+            self._validators[name] = validator
+        return validator
 
     def __contains__(self, name: str) -> bool:
-        return name in self._validators
+        return name in self.schemas
 
     def errors(self, name: str, body: Any) -> list[ErrorItem]:
         """Every invalid parameter of schema ``name`` as Telnyx error items (see ordering below).
@@ -254,7 +271,7 @@ class SchemaRegistry:
         if not items and self._fast_check(name)(body):
             return []  # the compiled check passes only bodies jsonschema passes too
         seen: set[str | None] = {item.pointer for item in items}
-        found = self._validators[name].iter_errors(body)
+        found = self._validator(name).iter_errors(body)
         ordered = sorted(
             found,
             key=lambda e: ([str(p) for p in e.absolute_path], _keyword_rank(e.validator)),
