@@ -13,6 +13,7 @@ from mockserver.ids import parse_timestamp
 from mockserver.recordings import Recording, RecordingState
 from mockserver.scenarios import Scenario
 from tests.conftest import API_KEY, START, Harness, MakeHarness, Received
+from tests.http.media_support import inbound
 
 MP3_DUAL = {"format": "mp3", "channels": "dual"}
 WAV_SINGLE = {"format": "wav", "channels": "single"}
@@ -50,22 +51,6 @@ def recording(harness: Harness, recording_id: str) -> Recording:
 async def record(harness: Harness, ccid: str, body: dict[str, Any] | None = None) -> None:
     status, data = await harness.command(ccid, "record_start", body or MP3_DUAL)
     assert (status, data) == (200, {"data": {"result": "ok"}})
-
-
-async def inbound(harness: Harness, **extra: Any) -> str:
-    status, data = await harness.post(
-        "/_mock/calls",
-        {
-            "to": "+13125550100",
-            "from": "+13125550199",
-            "connection_id": "1684641123236054244",
-            "webhook_url": harness.receiver.url,
-            **extra,
-        },
-    )
-    assert status == 200, data
-    await harness.advance(0)
-    return str(data["data"]["call_control_id"])
 
 
 # -- ids and call status ------------------------------------------------------------------------
