@@ -42,6 +42,15 @@ def seconds_between(payload: dict[str, Any], start_key: str, end_key: str) -> fl
     return parse_timestamp(payload[end_key]) - parse_timestamp(payload[start_key])
 
 
+async def recording_stops_after(harness: Harness, ccid: str, seconds: float) -> None:
+    """Still recording 0.1 s before ``seconds`` from now, stopped exactly at ``seconds``."""
+    await harness.advance(seconds - 0.1)
+    call = harness.mock.simulator.find_call(API_KEY, ccid)
+    assert call is not None and call.active_recording is not None
+    await harness.advance(0.1)
+    assert call.active_recording is None
+
+
 def recording(harness: Harness, recording_id: str) -> Recording:
     found = harness.mock.simulator.find_recording(recording_id)
     assert found is not None
@@ -256,11 +265,7 @@ async def test_max_length_stops_recording_after_5_s_while_the_call_stays_alive(
 ) -> None:
     ccid = await harness.answered_call()
     await record(harness, ccid, {**MP3_DUAL, "max_length": 5})
-    await harness.advance(4.9)
-    call = harness.mock.simulator.find_call(API_KEY, ccid)
-    assert call is not None and call.active_recording is not None
-    await harness.advance(0.1)
-    assert call.active_recording is None
+    await recording_stops_after(harness, ccid, 5)
     await harness.advance(1)
     (event,) = saved(harness, ccid)
     assert seconds_between(event.payload, "recording_started_at", "recording_ended_at") == 5
@@ -280,11 +285,7 @@ async def test_max_length_counts_recorded_time_only_so_a_3_s_pause_delays_the_st
     assert (await harness.command(ccid, "record_pause"))[0] == 200
     await harness.advance(3)  # the original 5 s timer comes due while paused: ignored
     assert (await harness.command(ccid, "record_resume"))[0] == 200
-    await harness.advance(2.9)
-    call = harness.mock.simulator.find_call(API_KEY, ccid)
-    assert call is not None and call.active_recording is not None
-    await harness.advance(0.1)
-    assert call.active_recording is None
+    await recording_stops_after(harness, ccid, 3)
     await harness.advance(1)
     (event,) = saved(harness, ccid)
     payload = event.payload
@@ -321,11 +322,7 @@ async def test_silence_timeout_3_stops_default_recording_17_s_after_answer(
     # Both tracks: speech 0.5-4, 4.5-8.5, 9-14 (gaps of 0.5 s), then silence: 14 + 3 = 17.
     ccid = await harness.answered_call()
     await record(harness, ccid, {**MP3_DUAL, "timeout_secs": 3})
-    await harness.advance(16.9)
-    call = harness.mock.simulator.find_call(API_KEY, ccid)
-    assert call is not None and call.active_recording is not None
-    await harness.advance(0.1)
-    assert call.active_recording is None
+    await recording_stops_after(harness, ccid, 17)
     await harness.advance(1)
     (event,) = saved(harness, ccid)
     assert seconds_between(event.payload, "recording_started_at", "recording_ended_at") == 17
@@ -637,11 +634,7 @@ async def test_silence_timeout_still_stops_a_recording_paused_across_its_deadlin
     assert (await harness.command(ccid, "record_pause"))[0] == 200
     await harness.advance(5)
     assert (await harness.command(ccid, "record_resume"))[0] == 200
-    await harness.advance(2.9)
-    call = harness.mock.simulator.find_call(API_KEY, ccid)
-    assert call is not None and call.active_recording is not None
-    await harness.advance(0.1)
-    assert call.active_recording is None
+    await recording_stops_after(harness, ccid, 3)
     await harness.advance(1)
     (event,) = saved(harness, ccid)
     assert seconds_between(event.payload, "recording_started_at", "recording_ended_at") == 23
