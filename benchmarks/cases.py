@@ -118,32 +118,9 @@ def throughput(ctx: Context, rounds: int = 2, duration: float = 3.0) -> list[Row
         ccid = _live_call(mock.url)
         path = f"/v2/calls/{ccid}/actions/record_start"
         for connections in (1, 32):
-            measured: dict[str, list[LoadResult]] = {"mock": [], "bare": []}
-            for _ in range(rounds):  # alternate, and keep each side's best round
-                for name, proc in (("bare", bare), ("mock", mock)):
-                    result = closed_loop(
-                        proc.url + path,
-                        RECORD_BODY,
-                        AUTH,
-                        connections=connections,
-                        duration=duration,
-                    )
-                    _check(result, name)
-                    measured[name].append(result)
-            m, b = _best(measured["mock"]), _best(measured["bare"])
+            m, b = _best_rounds(closed_loop, mock, bare, path, connections, rounds, duration)
             ctx.mock_one_call[connections] = m
-            share = m.rps / b.rps
-            rows.append(
-                Row(
-                    f"record_start, {connections} connection{'s' if connections > 1 else ''}",
-                    _fmt_load(m),
-                    f"bare aiohttp: {_fmt_load(b)}",
-                    f"{share:.0%} of bare",
-                    "≥ 80 %",
-                    share >= 0.8,
-                    "aiohttp client",
-                )
-            )
+            rows.append(_share_row(connections, m, b, "aiohttp client"))
         if wrk_available():
             try:
                 rows += _wrk_rows(mock, bare, path, rounds, duration)
@@ -160,35 +137,46 @@ def throughput(ctx: Context, rounds: int = 2, duration: float = 3.0) -> list[Row
 
 
 def _wrk_rows(mock: Proc, bare: Proc, path: str, rounds: int, duration: float) -> list[Row]:
-    rows: list[Row] = []
-    measured: dict[str, list[LoadResult]]
-    for connections in (1, 32):
-        measured = {"mock": [], "bare": []}
-        for _ in range(rounds):
-            for name, proc in (("bare", bare), ("mock", mock)):
-                result = wrk(
-                    proc.url + path,
-                    RECORD_BODY,
-                    AUTH,
-                    connections=connections,
-                    duration=duration,
-                )
-                _check(result, name)
-                measured[name].append(result)
-        m, b = _best(measured["mock"]), _best(measured["bare"])
-        share = m.rps / b.rps
-        rows.append(
-            Row(
-                f"record_start, {connections} connection{'s' if connections > 1 else ''}",
-                _fmt_load(m),
-                f"bare aiohttp: {_fmt_load(b)}",
-                f"{share:.0%} of bare",
-                "≥ 80 %",
-                share >= 0.8,
-                "wrk",
-            )
+    return [
+        _share_row(
+            connections, *_best_rounds(wrk, mock, bare, path, connections, rounds, duration), "wrk"
         )
-    return rows
+        for connections in (1, 32)
+    ]
+
+
+def _best_rounds(
+    load: Callable[..., LoadResult],
+    mock: Proc,
+    bare: Proc,
+    path: str,
+    connections: int,
+    rounds: int,
+    duration: float,
+) -> tuple[LoadResult, LoadResult]:
+    """Alternate bare and mock rounds of ``load``; each side's best (mock, bare)."""
+    measured: dict[str, list[LoadResult]] = {"mock": [], "bare": []}
+    for _ in range(rounds):
+        for name, proc in (("bare", bare), ("mock", mock)):
+            result = load(
+                proc.url + path, RECORD_BODY, AUTH, connections=connections, duration=duration
+            )
+            _check(result, name)
+            measured[name].append(result)
+    return _best(measured["mock"]), _best(measured["bare"])
+
+
+def _share_row(connections: int, m: LoadResult, b: LoadResult, tool: str) -> Row:
+    share = m.rps / b.rps
+    return Row(
+        f"record_start, {connections} connection{'s' if connections > 1 else ''}",
+        _fmt_load(m),
+        f"bare aiohttp: {_fmt_load(b)}",
+        f"{share:.0%} of bare",
+        "≥ 80 %",
+        share >= 0.8,
+        tool,
+    )
 
 
 def _peers(ctx: Context, mock: Proc, ccid: str, duration: float) -> list[Row]:
