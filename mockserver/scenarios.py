@@ -8,7 +8,7 @@ Loading files is the shell's job; this module turns the parsed mapping into a fr
 from __future__ import annotations
 
 import copy
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -143,7 +143,7 @@ class Scenario:
             )
         )
 
-    def _with_rules(self, matches: Any) -> Scenario:
+    def _with_rules(self, matches: Callable[[Mapping[str, Any]], bool]) -> Scenario:
         merged: dict[str, Any] | None = None
         for rule in self.source.get("rules", ()):
             if matches(rule["match"]):
