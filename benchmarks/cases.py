@@ -19,12 +19,12 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+from mockserver.client import AUTH, advance, dial_many, request_json
+from mockserver.load import LoadResult, closed_loop, percentile, wrk, wrk_available
+from mockserver.procs import Proc, python, rss_mb, start, started
+from mockserver.report import Row
 
-from . import peers as peer_servers
-from .client import AUTH, advance, dial_many, request_json
-from .load import LoadResult, closed_loop, percentile, wrk, wrk_available
-from .procs import Proc, python, rss_mb, start, started
-from .report import Row
+from mockserver import peers as peer_servers
 
 __all__ = [
     "Context",
@@ -190,7 +190,7 @@ def _peers(ctx: Context, mock: Proc, ccid: str, duration: float) -> list[Row]:
     status, document = request_json("GET", f"{mock.url}/v2/openapi.json")
     assert status == 200
     status, _schema = 200, None
-    from mockserver.validation import SchemaRegistry
+    from mockserver.spec.validation import SchemaRegistry
 
     record_schema = SchemaRegistry().schemas["record_start"]
     contenders: list[tuple[str, Callable[[], Any], str]] = []

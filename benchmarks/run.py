@@ -15,8 +15,9 @@ import traceback
 from collections.abc import Callable
 from pathlib import Path
 
-from . import cases
-from .report import Results, Row, console_table, environment, markdown
+from mockserver.report import Results, Row, console_table, environment, markdown
+
+from mockserver import cases
 
 BUDGET_SECONDS = 290.0
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"

@@ -20,12 +20,13 @@ from typing import NoReturn
 
 from aiohttp import web
 
-from .app import build_app, build_mock
-from .config import ClockMode, ServerConfig
-from .http_server import MockRunner
-from .scenario_files import ScenarioError, list_bundled, load_scenario
-from .signing import WebhookSigner
-from .validation import SchemaRegistry
+from mockserver.config import ClockMode, ServerConfig
+from mockserver.core.signing import WebhookSigner
+from mockserver.runtime.mock import build_mock
+from mockserver.spec.scenario_files import ScenarioError, list_bundled, load_scenario
+from mockserver.spec.validation import SchemaRegistry
+from mockserver.web.app import build_app
+from mockserver.web.server import MockRunner
 
 __all__ = ["main", "parse_args"]
 

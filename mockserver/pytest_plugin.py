@@ -20,11 +20,12 @@ from typing import Any, TypeVar
 import pytest
 from aiohttp import web
 
-from .app import MockServer, build_app, build_mock
-from .config import ServerConfig
-from .http_server import MockRunner
-from .scenario_files import load_scenario, load_scenario_text
-from .scenarios import DEFAULT_SCENARIO, Scenario
+from mockserver.config import ServerConfig
+from mockserver.core.scenario import DEFAULT_SCENARIO, Scenario
+from mockserver.runtime.mock import MockServer, build_mock
+from mockserver.spec.scenario_files import load_scenario, load_scenario_text
+from mockserver.web.app import build_app
+from mockserver.web.server import MockRunner
 
 __all__ = ["ReceivedWebhook", "TelnyxMock", "WebhookTimeout", "telnyx_mock"]
 

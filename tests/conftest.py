@@ -12,12 +12,13 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
-from mockserver.app import MockServer, build_app, build_mock
 from mockserver.config import ServerConfig
-from mockserver.http_server import MockRunner
+from mockserver.core.scenario import DEFAULT_SCENARIO, Scenario
 from mockserver.pytest_plugin import ReceivedWebhook
-from mockserver.scenarios import DEFAULT_SCENARIO, Scenario
-from mockserver.validation import SchemaRegistry
+from mockserver.runtime.mock import MockServer, build_mock
+from mockserver.spec.validation import SchemaRegistry
+from mockserver.web.app import build_app
+from mockserver.web.server import MockRunner
 
 pytest_plugins = ["pytester", "tests.spec_helpers"]  # spec_helpers: the telnyx_spec fixture
 

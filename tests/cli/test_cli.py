@@ -25,8 +25,8 @@ from nacl.signing import SigningKey
 
 from mockserver.cli import _load_signer as load_signer
 from mockserver.cli import parse_args
-from mockserver.scenario_files import ScenarioError, load_scenario
-from mockserver.validation import SchemaRegistry
+from mockserver.spec.scenario_files import ScenarioError, load_scenario
+from mockserver.spec.validation import SchemaRegistry
 
 REPO = Path(__file__).resolve().parents[2]
 TIMEOUT = 10.0  # seconds: the upper bound for any single wait on a child process

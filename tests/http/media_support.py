@@ -8,8 +8,8 @@ import wave
 from array import array
 from typing import Any
 
+from mockserver.core.scenario import Scenario, SpeechSpan
 from mockserver.ids import parse_timestamp
-from mockserver.scenarios import Scenario, SpeechSpan
 from tests.conftest import START, Harness, MakeHarness, Received
 
 # dialled at START, answered at START + 1 (the default answer delay): media time 0.

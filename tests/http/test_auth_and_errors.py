@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from jsonschema import Draft202012Validator
 
-from mockserver.validation import bundled_schema_dir
+from mockserver.spec.validation import bundled_schema_dir
 from tests.conftest import API_KEY, OTHER_KEY, Harness, MakeHarness
 from tests.http.telnyx_errors import error_items, expect_errors, send
 

@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
+from mockserver.core.recordings import Recording, RecordingState
+from mockserver.core.scenario import Scenario
 from mockserver.ids import parse_timestamp
-from mockserver.recordings import Recording, RecordingState
-from mockserver.scenarios import Scenario
 from tests.conftest import API_KEY, START, Harness, MakeHarness, Received
 from tests.http.media_support import inbound
 

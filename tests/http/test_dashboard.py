@@ -10,10 +10,10 @@ from typing import Any
 
 from aiohttp import ClientResponse, web
 
-from mockserver.scenarios import DEFAULT_SCENARIO
+from mockserver.core.scenario import DEFAULT_SCENARIO
 from tests.conftest import API_KEY, OTHER_KEY, Harness
 
-STATIC = Path(__file__).resolve().parents[2] / "mockserver" / "static"
+STATIC = Path(__file__).resolve().parents[2] / "mockserver" / "ui" / "static"
 RECORD = {"format": "wav", "channels": "dual"}
 
 

@@ -17,7 +17,7 @@ import pytest
 from mutagen.mp3 import MP3
 from yarl import URL
 
-from mockserver.scenarios import DEFAULT_SCENARIO, Scenario, SpeechSpan
+from mockserver.core.scenario import DEFAULT_SCENARIO, Scenario, SpeechSpan
 from tests.conftest import START, Harness, MakeHarness
 
 RATE = 8000

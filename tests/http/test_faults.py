@@ -22,7 +22,7 @@ import aiohttp
 import pytest
 from aiohttp import web
 
-from mockserver.scenarios import Scenario
+from mockserver.core.scenario import Scenario
 from tests.cli.test_cli import Launcher, launch
 from tests.conftest import API_KEY, Harness, MakeHarness
 

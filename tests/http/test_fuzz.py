@@ -27,12 +27,13 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from mockserver.app import MockServer, build_app, build_mock
 from mockserver.config import ServerConfig
-from mockserver.http_server import MockRunner
-from mockserver.openapi import build_document
-from mockserver.scenarios import DEFAULT_SCENARIO
-from mockserver.validation import SchemaRegistry
+from mockserver.core.scenario import DEFAULT_SCENARIO
+from mockserver.runtime.mock import MockServer, build_mock
+from mockserver.spec.openapi import build_document
+from mockserver.spec.validation import SchemaRegistry
+from mockserver.web.app import build_app
+from mockserver.web.server import MockRunner
 
 EXAMPLES = int(os.environ.get("MOCKSERVER_FUZZ_EXAMPLES", "4"))
 # The coverage phase (boundary and near-miss values, thousands per operation) runs in make fuzz.

@@ -10,7 +10,7 @@ import pytest
 from referencing import Registry
 from telnyx import Telnyx
 
-from mockserver.scenarios import GatherInput, Scenario
+from mockserver.core.scenario import GatherInput, Scenario
 from tests.conftest import MakeHarness, Received
 from tests.http.media_support import (
     answered,

@@ -9,9 +9,9 @@ import pytest
 import yaml
 from referencing import Registry
 
-from mockserver.calls import MEDIA_COMMANDS, Command
-from mockserver.openapi import COMMAND_OPERATIONS
-from mockserver.validation import bundled_schema_dir
+from mockserver.core.calls import MEDIA_COMMANDS, Command
+from mockserver.spec.openapi import COMMAND_OPERATIONS
+from mockserver.spec.validation import bundled_schema_dir
 from tests.conftest import API_KEY, Harness, MakeHarness
 from tests.http.media_support import (
     MEDIA_BODIES,

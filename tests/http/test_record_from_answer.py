@@ -6,8 +6,8 @@ from __future__ import annotations
 import io
 import wave
 
+from mockserver.core.scenario import Scenario
 from mockserver.ids import parse_timestamp
-from mockserver.scenarios import Scenario
 from tests.conftest import START, Harness, MakeHarness
 from tests.http.media_support import channel_levels, download, inbound, loud, ok, speaking
 

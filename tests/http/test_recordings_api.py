@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 import telnyx
 
-from mockserver.scenarios import Scenario, SpeechSpan
+from mockserver.core.scenario import Scenario, SpeechSpan
 from tests.conftest import API_KEY, OTHER_KEY, Harness, MakeHarness
 
 RECORDING_FIELDS = {

@@ -8,8 +8,8 @@ import pytest
 from referencing import Registry
 from telnyx import Telnyx
 
+from mockserver.core.scenario import Scenario, TranscriptLine
 from mockserver.ids import parse_timestamp
-from mockserver.scenarios import Scenario, TranscriptLine
 from tests.conftest import START, Harness, MakeHarness
 from tests.http.media_support import answered, codes, inbound, ok, speaking, timeline
 from tests.spec_helpers import spec_errors

@@ -10,7 +10,7 @@ import pytest
 from referencing import Registry
 from telnyx import Telnyx
 
-from mockserver.scenarios import Scenario
+from mockserver.core.scenario import Scenario
 from tests.conftest import MakeHarness
 from tests.http.media_support import (
     answered,

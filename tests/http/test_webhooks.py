@@ -23,12 +23,13 @@ from nacl.signing import SigningKey, VerifyKey
 from referencing import Registry
 from telnyx import Telnyx
 
-from mockserver import events
-from mockserver.app import build_app, build_mock
 from mockserver.config import ServerConfig
-from mockserver.scenarios import Scenario
-from mockserver.signing import WebhookSigner
-from mockserver.validation import SchemaRegistry
+from mockserver.core import events
+from mockserver.core.scenario import Scenario
+from mockserver.core.signing import WebhookSigner
+from mockserver.runtime.mock import build_mock
+from mockserver.spec.validation import SchemaRegistry
+from mockserver.web.app import build_app
 from tests.conftest import API_KEY, OTHER_KEY, START, Harness, MakeHarness, Receiver
 from tests.spec_helpers import spec_errors
 

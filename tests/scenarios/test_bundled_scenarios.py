@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from mutagen.mp3 import MP3
 
-from mockserver.scenario_files import bundled_scenario_dir, load_scenario
-from mockserver.validation import SchemaRegistry
+from mockserver.spec.scenario_files import bundled_scenario_dir, load_scenario
+from mockserver.spec.validation import SchemaRegistry
 from tests.conftest import Harness, MakeHarness, Received
 
 BUNDLED = sorted(p.stem for p in bundled_scenario_dir().glob("*.yaml"))

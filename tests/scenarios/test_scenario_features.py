@@ -9,9 +9,9 @@ import pytest
 from nacl.exceptions import BadSignatureError
 from telnyx import Telnyx
 
-from mockserver.scenario_files import load_scenario_text
-from mockserver.scenarios import Scenario
-from mockserver.validation import SchemaRegistry
+from mockserver.core.scenario import Scenario
+from mockserver.spec.scenario_files import load_scenario_text
+from mockserver.spec.validation import SchemaRegistry
 from tests.conftest import Harness, MakeHarness
 
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from mockserver.scenario_files import ScenarioError, load_scenario, load_scenario_text
-from mockserver.validation import SchemaRegistry
+from mockserver.spec.scenario_files import ScenarioError, load_scenario, load_scenario_text
+from mockserver.spec.validation import SchemaRegistry
 
 CASES = [
     ("name: ''\n", "bad.yaml:1: name must not be empty"),

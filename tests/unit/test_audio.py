@@ -1,4 +1,4 @@
-"""Tests for mockserver.audio: decoded with real decoders (stdlib wave, mutagen)."""
+"""Tests for mockserver.audio.synthesis: decoded with real decoders (stdlib wave, mutagen)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from mutagen.mp3 import MP3, BitrateMode, MPEGInfo
 
-from mockserver.audio import (
+from mockserver.audio.synthesis import (
     BEEP_HZ,
     BEEP_SECONDS,
     INBOUND_HZ,

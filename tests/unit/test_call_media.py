@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from mockserver.call_media import (
+from mockserver.audio.recording_files import audio_spec
+from mockserver.core.prompt_commands import prompt_seconds
+from mockserver.core.prompts import (
     GatherRules,
     GatherStep,
     MediaSpan,
@@ -12,10 +14,8 @@ from mockserver.call_media import (
     plan_gather,
     spoken_text,
 )
-from mockserver.media_commands import prompt_seconds
-from mockserver.recording_audio import audio_spec
-from mockserver.recordings import Recording, RecordingEvent, RecordingOptions
-from mockserver.scenarios import (
+from mockserver.core.recordings import Recording, RecordingEvent, RecordingOptions
+from mockserver.core.scenario import (
     DEFAULT_SCENARIO,
     GatherInput,
     Scenario,

@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from mockserver.clock import ClockError, SimClock
+from mockserver.runtime.clock import ClockError, SimClock
 
 START = 1_790_000_000.0
 

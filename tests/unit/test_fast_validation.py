@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 from jsonschema import Draft202012Validator
 
-from mockserver.fast_validation import compile_fast_check
-from mockserver.validation import SchemaRegistry, _format_checker
+from mockserver.spec.precheck import compile_fast_check
+from mockserver.spec.validation import SchemaRegistry, _format_checker
 
 REGISTRY = SchemaRegistry()
 BODIES_PER_SCHEMA = 400

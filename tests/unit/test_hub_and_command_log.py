@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from mockserver.command_log import CommandLog
-from mockserver.hub import Hub
+from mockserver.runtime.command_log import CommandLog
+from mockserver.runtime.hub import Hub
 
 
 async def test_publishing_without_subscribers_only_counts() -> None:

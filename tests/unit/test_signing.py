@@ -12,7 +12,7 @@ from nacl.exceptions import BadSignatureError
 from nacl.signing import SigningKey, VerifyKey
 from telnyx import Telnyx
 
-from mockserver.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, WebhookSigner
+from mockserver.core.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, WebhookSigner
 
 # RFC 8032, section 7.1, TEST 1: a seed and the public key it must give.
 RFC8032_SEED = bytes.fromhex("9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60")

@@ -7,18 +7,18 @@ from typing import Any
 
 import pytest
 
-from mockserver import calls, recordings
-from mockserver.calls import COMMAND_RULES, MEDIA_COMMANDS, Call, CallEvent, CallState, Command
-from mockserver.commands import Effect, Simulator, StartTimer, TimerKey, silence_stop_time
-from mockserver.errors import TelnyxError
-from mockserver.ids import IdFactory
-from mockserver.recordings import (
+from mockserver.core import calls, recordings
+from mockserver.core.calls import COMMAND_RULES, MEDIA_COMMANDS, Call, CallEvent, CallState, Command
+from mockserver.core.recordings import (
     IllegalTransition,
     Recording,
     RecordingEvent,
     RecordingOptions,
     RecordingState,
 )
+from mockserver.core.simulator import Effect, Simulator, StartTimer, TimerKey, silence_stop_time
+from mockserver.errors import TelnyxError
+from mockserver.ids import IdFactory
 
 T0 = 1_790_000_000.0
 KEY = "KEY_UNIT"

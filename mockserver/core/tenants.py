@@ -1,0 +1,22 @@
+"""Per-API-key state: each key is a tenant that never sees another's calls or recordings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from mockserver.core.calls import Call
+from mockserver.core.recordings import Recording
+
+__all__ = ["TenantState"]
+
+
+@dataclass
+class TenantState:
+    """Everything one API key owns."""
+
+    api_key: str
+    calls: dict[str, Call] = field(default_factory=dict)
+    recordings: dict[str, Recording] = field(default_factory=dict)
+    # Dial's command_id is deduplicated per account, not per call.
+    dial_command_ids: dict[str, str] = field(default_factory=dict)
+    fault_counts: dict[str, int] = field(default_factory=dict)  # scripted Dial failures

@@ -1,0 +1,133 @@
+"""The running mock: the sans-IO simulator wired to the one clock and webhook delivery.
+
+``MockServer`` applies the core's effects (webhooks to send, timers to start) on the clock and
+the dispatcher; ``build_mock`` assembles one from a :class:`~mockserver.config.ServerConfig`.
+Nothing here knows HTTP routes: the web layer holds a MockServer and calls it.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from mockserver.config import ServerConfig
+from mockserver.core.effects import Effect, SendWebhook, StartTimer, TimerKey
+from mockserver.core.scenario import DEFAULT_SCENARIO, Scenario
+from mockserver.core.signing import WebhookSigner
+from mockserver.core.simulator import Simulator
+from mockserver.ids import IdFactory
+from mockserver.runtime.clock import SimClock
+from mockserver.runtime.command_log import CommandLog
+from mockserver.runtime.download_links import MediaLinks
+from mockserver.runtime.hub import Hub
+from mockserver.runtime.webhooks import DeliveryAttempt, WebhookDispatcher
+from mockserver.spec.validation import SchemaRegistry
+
+__all__ = ["MockServer", "build_mock"]
+
+
+@dataclass
+class MockServer:
+    """The running mock: config, clock, core, delivery, validators and keys."""
+
+    config: ServerConfig
+    clock: SimClock
+    simulator: Simulator
+    dispatcher: WebhookDispatcher
+    schemas: SchemaRegistry
+    signer: WebhookSigner
+    links: MediaLinks
+    hub: Hub = field(default_factory=Hub)  # change notices for the dashboard's live view
+    command_log: CommandLog = field(default_factory=CommandLog)
+
+    def __post_init__(self) -> None:
+        self.dispatcher.on_journal = self._journaled
+
+    def _journaled(self, attempt: DeliveryAttempt) -> None:
+        # Rendered only for a listening dashboard: the journal line itself is what is kept.
+        listening = self.hub.subscriber_count() > 0
+        data = {"tenant": attempt.tenant, **attempt.to_json()} if listening else None
+        self.hub.publish(
+            "webhook", tenant=attempt.tenant, call_control_id=attempt.call_control_id, data=data
+        )
+
+    def apply(self, effects: list[Effect]) -> None:
+        """Hand the core's effects to the clock and the dispatcher."""
+        touched: dict[tuple[str, str], None] = {}
+        for effect in effects:
+            if isinstance(effect, SendWebhook):
+                self.dispatcher.enqueue(effect.event, effect.at, effect.faults)
+                touched[effect.event.tenant, effect.event.call_control_id] = None
+            elif isinstance(effect, StartTimer):
+                self.clock.call_at(effect.at, self._timer_callback(effect.key))
+                touched[effect.key.tenant, effect.key.call_control_id] = None
+        for tenant, call_control_id in touched:
+            self.hub.publish("call", tenant=tenant, call_control_id=call_control_id)
+
+    def _timer_callback(self, key: TimerKey) -> Callable[[], None]:
+        def fire() -> None:
+            effects = self.simulator.fire(key, self.clock.now())
+            self.apply(effects)
+            if not effects:  # a purge, or a change without webhooks: still worth showing
+                self.hub.publish("call", tenant=key.tenant, call_control_id=key.call_control_id)
+
+        return fire
+
+    def now(self) -> float:
+        return self.clock.now()
+
+    def reset(self, tenant: str | None = None) -> None:
+        self.simulator.reset(tenant)
+        self.dispatcher.forget(tenant)
+        self.command_log.forget(tenant)
+        self.hub.publish("resync", tenant=tenant)
+
+
+def build_mock(
+    config: ServerConfig,
+    *,
+    scenario: Scenario = DEFAULT_SCENARIO,
+    signer: WebhookSigner | None = None,
+    start_time: float | None = None,
+    wall_clock: Callable[[], float] | None = None,
+    schemas: SchemaRegistry | None = None,
+) -> MockServer:
+    """Assemble a MockServer; tests pass a fixed start time and their own wall clock."""
+    wall = wall_clock or time.time
+    clock = SimClock(
+        config.clock_mode,
+        start=start_time if start_time is not None else wall(),
+        time_scale=config.time_scale,
+    )
+    signer = signer or WebhookSigner.generate()
+    links = MediaLinks(
+        ttl_seconds=config.url_ttl_seconds,
+        base_url=f"http://{config.host}:{config.port}",
+        wall_clock=wall,
+    )
+    simulator = Simulator(
+        ids=IdFactory(config.seed),
+        links=links,
+        scenario=scenario,
+        call_retention_seconds=config.call_retention_seconds,
+        max_command_ids_per_call=config.max_command_ids_per_call,
+    )
+    dispatcher = WebhookDispatcher(
+        clock=clock,
+        signer=signer,
+        default_url=config.webhook_url,
+        timeout_seconds=config.webhook_timeout_seconds,
+        retry_delays=config.webhook_retry_delays,
+        journal_size=config.journal_size,
+        wall_clock=wall,
+    )
+    return MockServer(
+        config=config,
+        clock=clock,
+        simulator=simulator,
+        dispatcher=dispatcher,
+        schemas=schemas or SchemaRegistry(),
+        signer=signer,
+        links=links,
+    )

@@ -1,0 +1,421 @@
+"""The dashboard: a page at ``/_mock/ui``, a JSON snapshot and a live event stream.
+
+``GET /_mock/ui`` serves ``mockserver/ui/static/`` (plain HTML, CSS and JS, nothing fetched from
+elsewhere) to anyone: it holds no data. The page loads ``GET /_mock/state`` (calls, their
+command logs, recordings with fresh download links, the webhook journal) and follows
+``GET /_mock/events``, a server-sent event stream fed by the
+:class:`~mockserver.runtime.hub.Hub`: live state (a call and its recordings) is rendered
+when a notice is sent, immutable records (a command, a webhook attempt) travel as they were
+logged. The buttons act through the ordinary
+control API. With ``--control-token`` the page sends the token as every control client does
+(``Authorization: Bearer``), so it reads the event stream with ``fetch`` rather than
+``EventSource``, which cannot send headers.
+
+The command log is filled by :func:`command_log_middleware`, which sits inside auth on the main
+application and records every call command with the answer it got, errors included.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Awaitable, Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+
+from mockserver import errors
+from mockserver.audio import synthesis as audio
+from mockserver.audio.recording_files import audio_spec
+from mockserver.core.calls import Call
+from mockserver.core.recording_queries import is_completed
+from mockserver.core.recordings import Recording
+from mockserver.errors import TelnyxError
+from mockserver.ids import iso_timestamp
+from mockserver.runtime.hub import Notice
+from mockserver.runtime.mock import MockServer
+from mockserver.runtime.webhooks import DeliveryAttempt
+from mockserver.web.pipeline import (
+    MAX_JSON_DEPTH,
+    MOCK,
+    PARSED_BODY,
+    SENT_JSON,
+    TENANT,
+    _depth_exceeds,
+    json_response,
+)
+
+__all__ = ["add_page_routes", "add_routes", "command_log_middleware", "snapshot"]
+
+STATIC_DIR = Path(__file__).with_name("static")
+_CONTENT_TYPES = {".html": "text/html", ".js": "text/javascript", ".css": "text/css"}
+# The page may talk only to this server: no CDN, no fonts, no analytics, even by accident.
+CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; "
+    "media-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'"
+)
+KEEPALIVE_SECONDS = 15.0
+SNAPSHOT_LIMIT = 1000  # newest journal lines and command-log entries in a snapshot
+MAX_LOGGED_BODY = 16 * 1024  # bytes of a command's request body kept in the log
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+# -- rendering -------------------------------------------------------------------------------
+
+
+def _iso(seconds: float | None) -> str | None:
+    return None if seconds is None else iso_timestamp(seconds)
+
+
+def call_json(call: Call) -> dict[str, Any]:
+    """A call as the dashboard shows it (not a Telnyx shape: that is GET /v2/calls/{id})."""
+    return {
+        "tenant": call.tenant,
+        "call_control_id": call.call_control_id,
+        "call_leg_id": call.call_leg_id,
+        "call_session_id": call.call_session_id,
+        "connection_id": call.connection_id,
+        "direction": call.direction,
+        "from": call.from_number,
+        "to": call.to,
+        "state": call.state.value,
+        "is_alive": call.is_alive,
+        "start_time": _iso(call.start_time),
+        "answered_at": _iso(call.answered_at),
+        "ended_at": _iso(call.ended_at),
+        "hangup_cause": call.hangup_cause,
+        "hangup_source": call.hangup_source,
+        "webhook_url": call.webhook_url,
+        "recording_ids": [recording.id for recording in call.recordings],
+    }
+
+
+def recording_json(mock: MockServer, recording: Recording) -> dict[str, Any]:
+    """A recording with fresh signed links to both formats once it is saved."""
+    data: dict[str, Any] = {
+        "id": recording.id,
+        "tenant": recording.tenant,
+        "call_control_id": recording.call_control_id,
+        "state": recording.state.value,
+        "format": recording.options.format,
+        "channels": recording.options.channels,
+        "started_at": _iso(recording.started_at),
+        "ended_at": _iso(recording.ended_at),
+        "stop_reason": recording.stop_reason,
+        "failed": recording.failed,
+        "completed": is_completed(recording),
+        "duration_seconds": None,
+        "download_url": None,
+        "download_urls": {},
+    }
+    if is_completed(recording):
+        # The same duration GET /v2/recordings reports (duration_millis).
+        spec = audio_spec(recording, mock.config.seed)
+        data["duration_seconds"] = round(audio.duration_seconds(spec), 3)
+        data["download_url"] = mock.links.url_for(recording)
+        data["download_urls"] = {fmt: mock.links.url_for(recording, fmt) for fmt in ("wav", "mp3")}
+    return data
+
+
+def _clock_json(mock: MockServer) -> dict[str, Any]:
+    now = mock.clock.now()
+    return {
+        "mode": mock.clock.mode,
+        "now": iso_timestamp(now),
+        "epoch_seconds": now,
+        "pending_timers": mock.clock.pending(),
+    }
+
+
+def snapshot(
+    mock: MockServer,
+    *,
+    tenant: str | None = None,
+    call_control_id: str | None = None,
+    limit: int = SNAPSHOT_LIMIT,
+) -> dict[str, Any]:
+    """Everything the dashboard shows, for all tenants or one, for all calls or one."""
+    owners = [
+        state
+        for key, state in sorted(mock.simulator.tenants.items())
+        if tenant is None or key == tenant
+    ]
+    calls = [
+        call
+        for state in owners
+        for call in state.calls.values()
+        if call_control_id is None or call.call_control_id == call_control_id
+    ]
+    recordings = [
+        recording
+        for state in owners
+        for recording in state.recordings.values()
+        if call_control_id is None or recording.call_control_id == call_control_id
+    ]
+    commands = mock.command_log.entries(tenant=tenant, call_control_id=call_control_id)
+    journal = mock.dispatcher.entries(tenant=tenant, call_control_id=call_control_id)
+    tenants = {key for key in mock.simulator.tenants}
+    tenants.update(entry.tenant for entry in mock.command_log.entries())
+    tenants.update(entry.tenant for entry in mock.dispatcher.journal)
+    return {
+        "seq": mock.hub.last_seq,
+        "clock": _clock_json(mock),
+        "scenario": mock.simulator.scenario.name,
+        "tenants": sorted(tenants),
+        "calls": [call_json(call) for call in sorted(calls, key=lambda c: c.start_time)],
+        "recordings": [
+            recording_json(mock, recording)
+            for recording in sorted(recordings, key=lambda r: r.started_at)
+        ],
+        "commands": [entry.to_json() for entry in commands[-limit:]],
+        "webhooks": [webhook_json(entry) for entry in journal[-limit:]],
+    }
+
+
+def webhook_json(entry: DeliveryAttempt) -> dict[str, Any]:
+    """A journal line with its tenant (the control API's journal leaves the tenant out)."""
+    return {"tenant": entry.tenant, **entry.to_json()}
+
+
+def _render(mock: MockServer, notice: Notice) -> Iterator[tuple[str, dict[str, Any]]]:
+    """The SSE events one notice becomes."""
+    if notice.kind == "call" and notice.tenant is not None and notice.call_control_id:
+        state = mock.simulator.tenants.get(notice.tenant)
+        call = state.calls.get(notice.call_control_id) if state else None
+        if call is None:
+            yield (
+                "call_removed",
+                {
+                    "tenant": notice.tenant,
+                    "call_control_id": notice.call_control_id,
+                },
+            )
+            return
+        yield "call", call_json(call)
+        for recording in call.recordings:
+            yield "recording", recording_json(mock, recording)
+    elif notice.kind in ("command", "webhook") and notice.data is not None:
+        yield notice.kind, notice.data
+    elif notice.kind == "resync":
+        yield "resync", {"tenant": notice.tenant}
+
+
+# -- routes ----------------------------------------------------------------------------------
+
+
+def _mock(request: web.Request) -> MockServer:
+    return request.config_dict[MOCK]
+
+
+def _static_response(name: str) -> web.Response:
+    path = STATIC_DIR / name
+    return web.Response(
+        body=path.read_bytes(),
+        content_type=_CONTENT_TYPES[path.suffix],
+        charset="utf-8",
+        headers={"Cache-Control": "no-cache", "Content-Security-Policy": CSP},
+    )
+
+
+async def page(request: web.Request) -> web.Response:
+    return _static_response("index.html")
+
+
+async def asset(request: web.Request) -> web.Response:
+    name = request.match_info["name"]
+    # Only the files the package ships, by exact name: no path ever reaches the file system.
+    if name not in _assets():
+        raise errors.route_not_found(request.path)
+    return _static_response(name)
+
+
+def _assets() -> set[str]:
+    return {
+        path.name
+        for path in STATIC_DIR.iterdir()
+        if path.is_file() and path.suffix in _CONTENT_TYPES and path.name != "index.html"
+    }
+
+
+def _query_filters(request: web.Request) -> tuple[str | None, str | None]:
+    return request.query.get("api_key") or None, request.query.get("call_control_id") or None
+
+
+async def state(request: web.Request) -> web.Response:
+    tenant, call_control_id = _query_filters(request)
+    return json_response(
+        {"data": snapshot(_mock(request), tenant=tenant, call_control_id=call_control_id)}
+    )
+
+
+def _sse(event: str, data: dict[str, Any], seq: int | None = None) -> bytes:
+    lines = [f"event: {event}"]
+    if seq is not None:
+        lines.append(f"id: {seq}")
+    lines.append("data: " + json.dumps(data, separators=(",", ":")))
+    return ("\n".join(lines) + "\n\n").encode("utf-8")
+
+
+async def events(request: web.Request) -> web.StreamResponse:
+    """Server-sent events: ``hello`` first, then call, recording, command, webhook, resync."""
+    mock = _mock(request)
+    tenant = request.query.get("api_key") or None
+    subscription = mock.hub.subscribe(tenant)
+    response = web.StreamResponse(headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+    response.content_type = "text/event-stream"
+    response.charset = "utf-8"
+    try:
+        await response.prepare(request)
+        hello = {"seq": mock.hub.last_seq, "clock": _clock_json(mock)}
+        await response.write(b"retry: 1000\n" + _sse("hello", hello))
+        while True:
+            try:
+                notice = await subscription.get(KEEPALIVE_SECONDS)
+            except TimeoutError:
+                await response.write(b": keep-alive\n\n")
+                continue
+            if notice is None:
+                break  # the server is shutting down
+            now = iso_timestamp(mock.clock.now())
+            chunk = b"".join(
+                _sse(event, {"now": now, "data": data}, notice.seq)
+                for event, data in _render(mock, notice)
+            )
+            if chunk:
+                await response.write(chunk)
+    except ConnectionResetError:
+        pass  # the page went away
+    finally:
+        subscription.close()
+    return response
+
+
+async def _close_hub(app: web.Application) -> None:
+    app[MOCK].hub.close()
+
+
+def add_page_routes(app: web.Application) -> None:
+    """The page and its files, on the main application: public, as they hold no data."""
+    app.router.add_get("/_mock/ui", page)
+    app.router.add_get("/_mock/ui/{name}", asset)
+
+
+def add_routes(app: web.Application) -> None:
+    """The data, on the control sub-application: the control token (if any) guards it."""
+    app.router.add_get("/state", state)
+    app.router.add_get("/events", events)
+    app.on_shutdown.append(_close_hub)
+
+
+# -- the command log -------------------------------------------------------------------------
+
+
+def _command_of(request: web.Request) -> tuple[str, str | None] | None:
+    """(command, call_control_id) for a call command request, else None."""
+    if request.method != "POST":
+        return None
+    parts = request.path.split("/")  # "", "v2", "calls"[, ID, "actions", ACTION]
+    if parts[:3] != ["", "v2", "calls"]:
+        return None
+    if len(parts) == 3 or parts[3:] == [""]:
+        return "dial", None
+    if len(parts) == 6 and parts[4] == "actions":
+        return parts[5], parts[3]
+    return None
+
+
+def _json_or_text(raw: bytes) -> Any:
+    """Parsed JSON to show, or the text itself when it is not JSON or too deep to re-encode."""
+    text = raw.decode("utf-8", errors="replace")
+    if not text.strip():
+        return None
+    try:
+        value = json.loads(text)
+    except (ValueError, RecursionError):
+        return text
+    return text if _depth_exceeds(value, MAX_JSON_DEPTH) else value
+
+
+async def _request_body(request: web.Request) -> Any:
+    length = request.content_length
+    if length is not None and length > MAX_LOGGED_BODY:
+        return f"<{length} bytes, not kept>"
+    if PARSED_BODY in request:
+        return request[PARSED_BODY]  # read_json_object parsed it already
+    try:
+        raw = await request.read()  # aiohttp keeps what the handler read
+    except Exception:  # oversized or undecodable: the logged response says what was wrong
+        return "<unreadable body>"
+    return _json_or_text(raw[:MAX_LOGGED_BODY])
+
+
+@web.middleware
+async def command_log_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Log every call command with its answer; errors are logged, then passed on unchanged."""
+    what = _command_of(request)
+    tenant = request.get(TENANT)
+    if what is None or tenant is None:
+        if request.method in ("POST", "DELETE") and request.path.startswith("/v2/recordings"):
+            response = await handler(request)
+            _mock(request).hub.publish("resync", tenant=tenant)  # a recording may be gone
+            return response
+        return await handler(request)
+    command, call_control_id = what
+    started = time.perf_counter()
+    try:
+        response = await handler(request)
+    except TelnyxError as error:
+        await _log(
+            request, tenant, command, call_control_id, error.status, error.to_json(), started
+        )
+        raise
+    except web.HTTPException as exc:
+        body = {"errors": [{"title": exc.reason}]}
+        await _log(request, tenant, command, call_control_id, exc.status, body, started)
+        raise
+    except Exception:
+        body = errors.unexpected_error().to_json()
+        await _log(request, tenant, command, call_control_id, 500, body, started)
+        raise
+    raw = response.body if isinstance(response, web.Response) else None
+    if SENT_JSON in response:
+        answer = response[SENT_JSON]  # json_response kept what it encoded
+    else:
+        answer = _json_or_text(raw) if isinstance(raw, bytes) else None
+    data = answer.get("data") if isinstance(answer, dict) else None
+    if call_control_id is None and isinstance(data, dict):
+        found = data.get("call_control_id")
+        call_control_id = found if isinstance(found, str) else None
+    await _log(request, tenant, command, call_control_id, response.status, answer, started)
+    return response
+
+
+async def _log(
+    request: web.Request,
+    tenant: str,
+    command: str,
+    call_control_id: str | None,
+    status: int,
+    body: Any,
+    started: float,
+) -> None:
+    mock = _mock(request)
+    entry = mock.command_log.record(
+        tenant=tenant,
+        call_control_id=call_control_id,
+        command=command,
+        path=request.path,
+        request=await _request_body(request),
+        status=status,
+        response=body,
+        simulated_at=mock.clock.now(),
+        latency_ms=(time.perf_counter() - started) * 1000,
+    )
+    # Rendering the entry is a good part of a command's cost: only for a listening dashboard.
+    data = entry.to_json() if mock.hub.subscriber_count() else None
+    mock.hub.publish("command", tenant=tenant, call_control_id=call_control_id, data=data)
+    if call_control_id is not None:
+        # Commands that schedule nothing (pause, a repeated command_id) still change a call.
+        mock.hub.publish("call", tenant=tenant, call_control_id=call_control_id)

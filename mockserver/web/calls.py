@@ -1,0 +1,64 @@
+"""Telnyx v2 call routes: Dial, call status and call commands."""
+
+from __future__ import annotations
+
+import asyncio
+
+from aiohttp import web
+
+from mockserver import errors
+from mockserver.core.calls import Command
+from mockserver.runtime.mock import MockServer
+from mockserver.web.pipeline import MOCK, TENANT, json_response, read_json_object
+
+__all__ = ["add_routes"]
+
+_COMMANDS = {command.value: command for command in Command}
+
+
+async def _scripted_latency(mock: MockServer) -> None:
+    # Scenario fault: a slow API. Waited before the body is read, so the synchronous
+    # validate-dedup-apply step below stays atomic.
+    latency = mock.simulator.scenario.api_latency
+    if latency > 0:
+        await asyncio.sleep(latency)
+
+
+async def dial(request: web.Request) -> web.Response:
+    mock = request.app[MOCK]
+    await _scripted_latency(mock)
+    body = mock.schemas.validate("dial", await read_json_object(request))
+    data, effects = mock.simulator.dial(request[TENANT], body, mock.now())
+    mock.apply(effects)
+    return json_response({"data": data})
+
+
+async def get_call(request: web.Request) -> web.Response:
+    mock = request.app[MOCK]
+    await _scripted_latency(mock)
+    call_control_id = request.match_info["call_control_id"]
+    return json_response(
+        {"data": mock.simulator.get_call(request[TENANT], call_control_id, mock.now())}
+    )
+
+
+async def call_command(request: web.Request) -> web.Response:
+    mock = request.app[MOCK]
+    await _scripted_latency(mock)
+    command = _COMMANDS.get(request.match_info["action"])
+    if command is None:
+        raise errors.route_not_found(request.path)
+    body = mock.schemas.validate(command.value, await read_json_object(request))
+    # Validation, dedup and the state change happen in one synchronous step, so concurrent
+    # requests carrying the same command_id cannot both take effect.
+    result, effects = mock.simulator.command(
+        request[TENANT], request.match_info["call_control_id"], command, body, mock.now()
+    )
+    mock.apply(effects)
+    return json_response({"data": result})
+
+
+def add_routes(app: web.Application) -> None:
+    app.router.add_post("/v2/calls", dial)
+    app.router.add_get("/v2/calls/{call_control_id}", get_call)
+    app.router.add_post("/v2/calls/{call_control_id}/actions/{action}", call_command)

@@ -1,0 +1,66 @@
+"""Who may use the control API (``--control-token``) and which tenant a control call is for.
+
+Without a token the control API is open, as a local test tool's usually is. With
+``--control-token TOKEN`` every ``/_mock/`` route needs ``Authorization: Bearer TOKEN``; the
+bearer token then names no tenant, so routes acting for one (``POST /_mock/calls``, the far
+end's hangup) take it from the body's ``api_key``.
+"""
+
+from __future__ import annotations
+
+import hmac
+from typing import Any
+
+from aiohttp import web
+
+from mockserver import errors
+from mockserver.web.pipeline import MOCK, Handler, bearer_key
+
+__all__ = ["control_tenant", "control_token_middleware"]
+
+
+def _presented_token(request: web.Request) -> str | None:
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token:
+        return None
+    return token
+
+
+@web.middleware
+async def control_token_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    expected = request.app[MOCK].config.control_token
+    if expected is not None:
+        presented = _presented_token(request)
+        if presented is None or not hmac.compare_digest(
+            presented.encode("utf-8"), expected.encode("utf-8")
+        ):
+            raise errors.authentication_failed()
+    return await handler(request)
+
+
+def control_tenant(request: web.Request, body: dict[str, Any]) -> str:
+    """The tenant a control request acts for: the body's ``api_key``, else the bearer key.
+
+    With a control token the bearer is that token, so ``api_key`` is required.
+    """
+    tenant = body.get("api_key")
+    if tenant is not None and (not isinstance(tenant, str) or not tenant.strip()):
+        raise errors.TelnyxError.single(
+            422,
+            "10026",
+            "Invalid parameter type",
+            "The 'api_key' parameter must be a non-empty string.",
+            pointer="/api_key",
+        )
+    if tenant is not None:
+        return tenant
+    if request.app[MOCK].config.control_token is not None:
+        raise errors.TelnyxError.single(
+            422,
+            "10004",
+            "Missing required parameter",
+            "The 'api_key' parameter is required when the server has a control token.",
+            pointer="/api_key",
+        )
+    return bearer_key(request)

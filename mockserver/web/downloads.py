@@ -1,0 +1,173 @@
+"""Recording downloads: ``GET``/``HEAD /_media/recordings/{id}/{file}`` with Range support.
+
+WAV is streamed straight from the synthesizer (any byte range is computed, not stored);
+MP3 is encoded once into the server's scratch directory and then streamed from that file. Both
+go through one response path (same headers, Range rules and Telnyx-shaped 416), neither holds a
+whole recording in memory, and no request path ever reaches the file system.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import shutil
+import tempfile
+from collections.abc import AsyncIterator, Callable, Iterator
+from pathlib import Path
+from typing import BinaryIO
+
+from aiohttp import web
+
+from mockserver import errors
+from mockserver.audio import synthesis as audio
+from mockserver.audio.recording_files import audio_spec
+from mockserver.core.recording_queries import is_completed
+from mockserver.core.recordings import Recording
+from mockserver.web.pipeline import MOCK
+
+__all__ = ["add_routes", "parse_range"]
+
+_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+MEDIA_DIR = web.AppKey("media_dir", Path)
+MP3_LOCKS = web.AppKey("mp3_locks", dict)
+
+
+def parse_range(header: str, size: int) -> tuple[int, int] | None:
+    """``bytes=a-b`` / ``a-`` / ``-n`` as a half-open (start, end); None: serve it all.
+
+    Raises ValueError when the range cannot be satisfied (HTTP 416).
+    """
+    match = re.fullmatch(r"\s*bytes\s*=\s*(\d*)\s*-\s*(\d*)\s*", header)
+    if match is None:
+        return None  # multiple or malformed ranges: the whole file is a valid answer
+    first, last = match.groups()
+    if not first and not last:
+        return None
+    if not first:
+        length = int(last)
+        if length == 0:
+            raise ValueError("empty suffix range")
+        return max(size - length, 0), size
+    start = int(first)
+    end = min(int(last) + 1, size) if last else size
+    if start >= size or end <= start:
+        raise ValueError("range not satisfiable")
+    return start, end
+
+
+def _find(request: web.Request) -> tuple[Recording, str]:
+    mock = request.app[MOCK]
+    recording_id = request.match_info["recording_id"]
+    file_name = request.match_info["file_name"]
+    fmt = file_name.rsplit(".", 1)[-1] if "." in file_name else ""
+    if not _UUID.match(recording_id) or fmt not in ("wav", "mp3"):
+        raise errors.route_not_found(request.path)
+    reason = mock.links.check(
+        recording_id,
+        fmt,
+        request.query.get("X-Mock-Expires", ""),
+        request.query.get("X-Mock-Signature", ""),
+    )
+    if reason is not None:
+        raise errors.TelnyxError.single(
+            403, "10010", "Authorization failed", f"Recording link rejected: {reason}."
+        )
+    recording = mock.simulator.find_recording(recording_id)
+    if recording is None or not is_completed(recording):
+        raise errors.recording_not_found()
+    if file_name != recording.file_name.rsplit(".", 1)[0] + f".{fmt}":
+        # Like a wrong key in a signed storage URL: the signature opens this file only.
+        raise errors.recording_not_found()
+    return recording, fmt
+
+
+async def download(request: web.Request) -> web.StreamResponse:
+    mock = request.app[MOCK]
+    recording, fmt = _find(request)
+    spec = audio_spec(recording, mock.config.seed, fmt)
+    if fmt == "mp3":
+        path = await _mp3_file(request.app, recording, spec)
+        # Opened before it is measured: a concurrent DELETE cannot pull it from under us.
+        with path.open("rb") as handle:
+            size = os.fstat(handle.fileno()).st_size
+            return await _send(request, "mp3", size, lambda a, b: _read(handle, a, b))
+    return await _send(
+        request, "wav", audio.wav_size(spec), lambda a, b: audio.iter_wav(spec, a, b)
+    )
+
+
+async def _send(
+    request: web.Request,
+    fmt: audio.Format,
+    size: int,
+    chunks: Callable[[int, int], Iterator[bytes]],
+) -> web.StreamResponse:
+    """One code path for both formats: same headers, same Range rules, same 416."""
+    headers = {"Accept-Ranges": "bytes", "Content-Type": audio.content_type(fmt)}
+    try:
+        byte_range = parse_range(request.headers.get("Range", ""), size)
+    except ValueError:
+        raise errors.TelnyxError(
+            416,
+            [errors.ErrorItem("10015", "Range Not Satisfiable", f"The file has {size} bytes.")],
+            headers={"Content-Range": f"bytes */{size}"},
+        ) from None
+    start, end = byte_range or (0, size)
+    response = web.StreamResponse(status=206 if byte_range else 200, headers=headers)
+    if byte_range:
+        response.headers["Content-Range"] = f"bytes {start}-{end - 1}/{size}"
+    response.content_length = end - start
+    await response.prepare(request)
+    if request.method != "HEAD":
+        for chunk in chunks(start, end):
+            await response.write(chunk)
+    await response.write_eof()
+    return response
+
+
+def _read(handle: BinaryIO, start: int, end: int, chunk_bytes: int = 64 * 1024) -> Iterator[bytes]:
+    handle.seek(start)
+    remaining = end - start
+    while remaining > 0:
+        data = handle.read(min(chunk_bytes, remaining))
+        if not data:
+            return
+        remaining -= len(data)
+        yield data
+
+
+async def _mp3_file(app: web.Application, recording: Recording, spec: audio.AudioSpec) -> Path:
+    path = app[MEDIA_DIR] / f"{recording.id}.mp3"
+    lock = app[MP3_LOCKS].setdefault(recording.id, asyncio.Lock())
+    async with lock:
+        if not path.exists():
+            await asyncio.to_thread(_write_mp3, spec, path)
+    return path
+
+
+def _write_mp3(spec: audio.AudioSpec, path: Path) -> None:
+    partial = path.with_suffix(".part")
+    with partial.open("wb") as handle:
+        for chunk in audio.iter_mp3(spec):
+            handle.write(chunk)
+    partial.rename(path)
+
+
+async def _media_dir_ctx(app: web.Application) -> AsyncIterator[None]:
+    directory = Path(tempfile.mkdtemp(prefix="mockserver-media-"))
+    app[MEDIA_DIR] = directory
+    app[MP3_LOCKS] = {}
+    yield
+    shutil.rmtree(directory, ignore_errors=True)
+
+
+def forget_file(app: web.Application, recording_id: str) -> None:
+    """Delete a recording's encoded file (DELETE /v2/recordings/{id})."""
+    (app[MEDIA_DIR] / f"{recording_id}.mp3").unlink(missing_ok=True)
+    app[MP3_LOCKS].pop(recording_id, None)
+
+
+def add_routes(app: web.Application) -> None:
+    app.cleanup_ctx.append(_media_dir_ctx)
+    app.router.add_get("/_media/recordings/{recording_id}/{file_name}", download)

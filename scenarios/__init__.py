@@ -1,0 +1,1 @@
+"""Data package: the bundled scenarios (read, never imported)."""
