@@ -56,7 +56,7 @@ bench: $(STAMP)
 FUZZ_EXAMPLES ?= 200
 fuzz: $(STAMP)
 	MOCKSERVER_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) MOCKSERVER_FUZZ_COVERAGE=1 \
-		$(BIN)/python -m pytest -q -p no:cacheprovider tests/http/test_fuzz.py
+		$(BIN)/python -m pytest -q -p no:cacheprovider tests/spec/test_fuzz_openapi.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache *.egg-info

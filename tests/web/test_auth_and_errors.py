@@ -11,7 +11,7 @@ from jsonschema import Draft202012Validator
 
 from mockserver.spec.validation import bundled_schema_dir
 from tests.conftest import API_KEY, OTHER_KEY, Harness, MakeHarness
-from tests.http.telnyx_errors import error_items, expect_errors, send
+from tests.web.telnyx_errors import error_items, expect_errors, send
 
 BAD = ("10015", "Bad Request")
 ENCODING = ("10028", "Character encoding error")

@@ -9,7 +9,7 @@ import wave
 from mockserver.core.scenario import Scenario
 from mockserver.ids import parse_timestamp
 from tests.conftest import START, Harness, MakeHarness
-from tests.http.media_support import channel_levels, download, inbound, loud, ok, speaking
+from tests.web.media_support import channel_levels, download, inbound, loud, ok, speaking
 
 # The caller talks 0.5–4 s and 6–8 s after answer; our side 4.5–5.5 s.
 SCENARIO = Scenario(inbound_speech=speaking((0.5, 4), (6, 8)), outbound_speech=speaking((4.5, 5.5)))

@@ -13,7 +13,7 @@ from mockserver.core.recordings import Recording, RecordingState
 from mockserver.core.scenario import Scenario
 from mockserver.ids import parse_timestamp
 from tests.conftest import API_KEY, START, Harness, MakeHarness, Received
-from tests.http.media_support import inbound
+from tests.web.media_support import inbound
 
 MP3_DUAL = {"format": "mp3", "channels": "dual"}
 WAV_SINGLE = {"format": "wav", "channels": "single"}

@@ -11,8 +11,8 @@ from telnyx import Telnyx
 from mockserver.core.scenario import Scenario, TranscriptLine
 from mockserver.ids import parse_timestamp
 from tests.conftest import START, Harness, MakeHarness
-from tests.http.media_support import answered, codes, inbound, ok, speaking, timeline
 from tests.spec_helpers import spec_errors
+from tests.web.media_support import answered, codes, inbound, ok, speaking, timeline
 
 # -- reject ------------------------------------------------------------------------------------
 

@@ -28,8 +28,8 @@ from yarl import URL
 
 from tests.cli.test_cli import Launcher, launch
 from tests.conftest import API_KEY, OTHER_KEY, Harness, MakeHarness
-from tests.http.telnyx_errors import error_items, expect_errors, send
-from tests.http.test_downloads import record
+from tests.web.telnyx_errors import error_items, expect_errors, send
+from tests.web.test_downloads import record
 
 BAD = ("10015", "Bad Request")
 AUTH = ("10009", "Authentication failed")

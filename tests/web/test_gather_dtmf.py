@@ -12,7 +12,8 @@ from telnyx import Telnyx
 
 from mockserver.core.scenario import GatherInput, Scenario
 from tests.conftest import MakeHarness, Received
-from tests.http.media_support import (
+from tests.spec_helpers import spec_errors
+from tests.web.media_support import (
     answered,
     channel_levels,
     codes,
@@ -21,7 +22,6 @@ from tests.http.media_support import (
     ok,
     timeline,
 )
-from tests.spec_helpers import spec_errors
 
 
 def keys(digits: str, after: float = 1.0, interval: float = 0.5) -> Scenario:

@@ -12,7 +12,8 @@ from telnyx import Telnyx
 
 from mockserver.core.scenario import Scenario
 from tests.conftest import MakeHarness
-from tests.http.media_support import (
+from tests.spec_helpers import spec_errors
+from tests.web.media_support import (
     answered,
     at,
     channel_levels,
@@ -23,7 +24,6 @@ from tests.http.media_support import (
     speaking,
     timeline,
 )
-from tests.spec_helpers import spec_errors
 
 SPEAK = {"payload": "x" * 50, "voice": "female"}  # 50 characters: 3.5 s at 0.07 s each
 PLAY = {"audio_url": "https://example.com/hold.mp3"}

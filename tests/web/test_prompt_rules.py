@@ -13,7 +13,8 @@ from mockserver.core.calls import MEDIA_COMMANDS, Command
 from mockserver.spec.openapi import COMMAND_OPERATIONS
 from mockserver.spec.validation import bundled_schema_dir
 from tests.conftest import API_KEY, Harness, MakeHarness
-from tests.http.media_support import (
+from tests.spec_helpers import SPEC_URI
+from tests.web.media_support import (
     MEDIA_BODIES,
     PREREQUISITES,
     QUIET,
@@ -22,7 +23,6 @@ from tests.http.media_support import (
     ok,
     pointers,
 )
-from tests.spec_helpers import SPEC_URI
 
 MEDIA = [command.value for command in MEDIA_COMMANDS]
 

@@ -41,7 +41,7 @@ COVERAGE = os.environ.get("MOCKSERVER_FUZZ_COVERAGE", "") == "1"
 API_KEY = "KEY_FUZZ"
 
 # GET /_mock/events is a server-sent event stream: it never ends, so it cannot be fuzzed
-# with request/response checks (tests/http/test_dashboard*.py test it).
+# with request/response checks (tests/ui/test_dashboard*.py test it).
 schema = schemathesis.openapi.from_dict(build_document(SchemaRegistry())).exclude(
     path="/_mock/events"
 )

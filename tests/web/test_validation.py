@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import API_KEY, Harness
-from tests.http.telnyx_errors import expect_errors, send
+from tests.web.telnyx_errors import expect_errors, send
 
 MISSING = ("10004", "Missing required parameter")
 ENUM = ("10032", "Invalid enumerated value")

@@ -7,7 +7,7 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-PACKAGE = Path(__file__).resolve().parents[2] / "mockserver"
+PACKAGE = Path(__file__).resolve().parents[1] / "mockserver"
 
 # Sub-package (or top-level module) → layer. Lower layers never import higher ones.
 LAYERS: dict[str, int] = {
