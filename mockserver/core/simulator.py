@@ -368,7 +368,7 @@ class Simulator:
     def _target_recording(self, call: Call, body: dict[str, Any], verb: str) -> Recording:
         recording_id = body.get("recording_id")
         if recording_id is not None:
-            found = next((r for r in call.recordings if r.id == recording_id), None)
+            found = call.recording(recording_id)
             if found is None:
                 raise errors.recording_not_found()
             if not found.is_active:
@@ -438,7 +438,7 @@ class Simulator:
             scenario=call.scenario.for_recording(options.custom_file_name),
             played_media=call.media.spans,  # shared: what the app plays later is heard too
         )
-        call.recordings.append(recording)
+        call.add_recording(recording)
         self.tenants[call.tenant].recordings[recording.id] = recording
         effects = self._max_length_timer(recording, now) + self._silence_timer(recording, now)
         cut_after = recording.scenario.hangup_after_recording_start
