@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import errno
 import gc
 import logging
 import math
+import os
 import signal
 import sys
 from collections.abc import Callable, Sequence
@@ -22,6 +24,7 @@ from aiohttp import web
 
 from mockserver.config import ClockMode, ServerConfig
 from mockserver.core.signing import WebhookSigner
+from mockserver.runtime import activity_log
 from mockserver.runtime.mock import build_mock
 from mockserver.spec.scenario_files import ScenarioError, list_bundled, load_scenario
 from mockserver.spec.validation import SchemaRegistry
@@ -29,6 +32,8 @@ from mockserver.web.app import build_app
 from mockserver.web.server import MockRunner
 
 __all__ = ["main", "parse_args"]
+
+log = logging.getLogger("mockserver.cli")
 
 
 SHUTDOWN_GRACE_SECONDS = 3.0
@@ -62,43 +67,96 @@ def _http_url(text: str) -> str:
     return text
 
 
+class _HelpFormatter(argparse.RawDescriptionHelpFormatter):
+    """Shows each flag's default (unless it has none or says its own); keeps the epilog as is."""
+
+    def __init__(self, prog: str) -> None:
+        super().__init__(prog, max_help_position=32, width=100)
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        text = action.help or ""
+        if "default" in text.lower() or action.default in (None, False, argparse.SUPPRESS):
+            return text
+        return f"{text} (default: %(default)s)"
+
+
+EPILOG = """\
+Once listening it prints one line on stdout, 'mockserver ready on http://HOST:PORT'; then, on
+stderr, the dashboard's address, the webhook public key and one line per API request and per
+webhook attempt. Examples:
+  mockserver --port 0 --webhook-url http://127.0.0.1:5000/hooks
+  mockserver --scenario dual_channel --clock manual
+  mockserver --time-scale 0.01 --log-format json 2>mock.log
+"""
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="mockserver",
         description="Local simulator of the Telnyx Call Control recording API.",
+        epilog=EPILOG,
+        formatter_class=_HelpFormatter,
     )
-    parser.add_argument("--scenario", default="default", help="bundled name or path to YAML")
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=_port, default=8000, help="0 picks a free port")
-    parser.add_argument("--webhook-url", type=_http_url, help="where webhooks go by default")
+    parser.add_argument(
+        "--scenario",
+        default="default",
+        metavar="NAME|PATH",
+        help="how the far end behaves: a bundled scenario (see --list-scenarios) or a YAML file",
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    parser.add_argument(
+        "--port", type=_port, default=8000, help="port to listen on; 0 picks a free one"
+    )
+    parser.add_argument(
+        "--webhook-url",
+        type=_http_url,
+        metavar="URL",
+        help="where webhooks go when Dial names no webhook_url (default: nowhere; they are"
+        " journaled as undelivered)",
+    )
     parser.add_argument(
         "--api-key",
         action="append",
         dest="api_keys",
         metavar="KEY",
-        help="accept only these keys (repeatable); default: any non-empty key",
+        help="accept only this API key (repeatable; each key is its own tenant)."
+        " Default: any non-empty Bearer key",
     )
     parser.add_argument(
         "--clock",
         choices=["real", "manual"],
         default="real",
-        help="manual: time moves only through POST /_mock/clock/advance",
+        help="manual: simulated time moves only through POST /_mock/clock/advance",
     )
     parser.add_argument(
         "--time-scale",
         type=_positive_float,
         default=1.0,
-        help="wall seconds per simulated second (0.01 runs a 5-minute call in 3 s)",
+        metavar="F",
+        help="wall seconds per simulated second on the real clock (0.01 runs a 5-minute call"
+        " in 3 s)",
     )
-    parser.add_argument("--seed", type=int, default=0, help="seed for ids and audio")
-    parser.add_argument("--signing-key", type=Path, help="file with the Base64 Ed25519 seed")
     parser.add_argument(
-        "--url-ttl", type=_positive_float, default=600.0, help="recording link lifetime, seconds"
+        "--seed", type=int, default=0, metavar="N", help="ids and audio are reproducible from it"
+    )
+    parser.add_argument(
+        "--signing-key",
+        type=Path,
+        metavar="FILE",
+        help="file with the Base64 of a 32-byte Ed25519 seed, to pin the webhook signing key"
+        " (default: a new key per start)",
+    )
+    parser.add_argument(
+        "--url-ttl",
+        type=_positive_float,
+        default=600.0,
+        metavar="SECONDS",
+        help="lifetime of recording download links",
     )
     parser.add_argument(
         "--control-token",
         metavar="TOKEN",
-        help="require 'Authorization: Bearer TOKEN' on every /_mock/ route",
+        help="require 'Authorization: Bearer TOKEN' on every /_mock/ route (default: open)",
     )
     parser.add_argument(
         "--event-loop",
@@ -106,8 +164,29 @@ def build_parser() -> argparse.ArgumentParser:
         default="auto",
         help="auto: uvloop when it is installed (pip install 'mockserver[fast]')",
     )
-    parser.add_argument("--list-scenarios", action="store_true", help="list bundled scenarios")
-    parser.add_argument("--log-level", default="WARNING", choices=["DEBUG", "INFO", "WARNING"])
+    parser.add_argument(
+        "--list-scenarios", action="store_true", help="list the bundled scenarios and exit"
+    )
+    parser.add_argument(
+        "--log-level",
+        default="INFO",
+        type=str.upper,
+        choices=["DEBUG", "INFO", "WARNING", "ERROR"],
+        help="INFO: a line per API request and webhook attempt; DEBUG adds the dashboard's"
+        " /_mock/ reads; WARNING: only undelivered webhooks and problems",
+    )
+    parser.add_argument(
+        "-q",
+        "--quiet",
+        action="store_true",
+        help="same as --log-level WARNING",
+    )
+    parser.add_argument(
+        "--log-format",
+        choices=["text", "json"],
+        default="text",
+        help="json: one JSON object per line on stderr (for CI logs)",
+    )
     return parser
 
 
@@ -161,7 +240,15 @@ async def _serve(args: argparse.Namespace, schemas: SchemaRegistry) -> None:
         loop.add_signal_handler(signum, stop.set)
     try:
         site = web.TCPSite(runner, config.host, config.port)
-        await site.start()
+        try:
+            await site.start()
+        except OSError as exc:
+            if exc.errno != errno.EADDRINUSE:
+                raise
+            raise ValueError(
+                f"port {config.port} on {config.host} is in use: stop what holds it, choose"
+                " another with --port N (make run PORT=N), or --port 0 for a free one"
+            ) from None
         port = runner.addresses[0][1]
         host = f"[{config.host}]" if ":" in config.host else config.host  # IPv6 literal
         base_url = f"http://{host}:{port}"
@@ -172,6 +259,12 @@ async def _serve(args: argparse.Namespace, schemas: SchemaRegistry) -> None:
         gc.freeze()
         gc.set_threshold(7_000, 10, 10)
         print(f"mockserver ready on {base_url}", flush=True)
+        log.info("dashboard: %s/_mock/ui", base_url, extra={"fields": {"dashboard": base_url}})
+        log.info(
+            "webhook public key (TELNYX_PUBLIC_KEY): %s",
+            mock.signer.public_key_b64,
+            extra={"fields": {"public_key": mock.signer.public_key_b64}},
+        )
         await stop.wait()
     finally:
         for signum in (signal.SIGINT, signal.SIGTERM):
@@ -195,15 +288,26 @@ def loop_factory(choice: str) -> Callable[[], asyncio.AbstractEventLoop] | None:
     return factory
 
 
+def _list_scenarios(schemas: SchemaRegistry) -> int:
+    try:
+        for name, description in list_bundled(schemas.schemas["scenario"]):
+            print(f"{name:<20} {description}")
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # `mockserver --list-scenarios | head`: the reader left, which is fine. Point stdout at
+        # /dev/null so the interpreter's final flush does not complain either.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
-    logging.basicConfig(level=args.log_level, format="mockserver: %(levelname)s %(message)s")
+    activity_log.configure("WARNING" if args.quiet else args.log_level, args.log_format)
     try:
         schemas = SchemaRegistry()
         if args.list_scenarios:
-            for name, description in list_bundled(schemas.schemas["scenario"]):
-                print(f"{name:<20} {description}")
-            return 0
+            return _list_scenarios(schemas)
         with asyncio.Runner(loop_factory=loop_factory(args.event_loop)) as runner:
             runner.run(_serve(args, schemas))
     except ScenarioError as exc:

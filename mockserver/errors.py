@@ -97,14 +97,15 @@ class TelnyxError(Exception):
 # Titles and details are Telnyx's own (see docs/fidelity.md for the sources).
 
 
-def authentication_failed() -> TelnyxError:
-    return TelnyxError.single(
-        401,
-        "10009",
-        "Authentication failed",
-        "The required authentication headers were either invalid or not included in the request.",
-        with_docs_url=True,
-    )
+AUTHENTICATION_DETAIL = (
+    "The required authentication headers were either invalid or not included in the request."
+)
+
+
+def authentication_failed(reason: str | None = None) -> TelnyxError:
+    """Telnyx's 401; ``reason`` (the mock's addition) says which part was wrong."""
+    detail = AUTHENTICATION_DETAIL if reason is None else f"{AUTHENTICATION_DETAIL} {reason}"
+    return TelnyxError.single(401, "10009", "Authentication failed", detail, with_docs_url=True)
 
 
 def encoding_error(detail: str) -> TelnyxError:
@@ -130,13 +131,12 @@ def payload_too_large(limit: int) -> TelnyxError:
     )
 
 
-def route_not_found(path: str) -> TelnyxError:
-    return TelnyxError.single(
-        404,
-        "10005",
-        "Resource not found",
-        f"The requested resource or URL could not be found: {path}",
-    )
+def route_not_found(path: str, *, suggestion: str | None = None) -> TelnyxError:
+    """Telnyx's 404; ``suggestion`` (the mock's addition) names the route probably meant."""
+    detail = f"The requested resource or URL could not be found: {path}"
+    if suggestion is not None:
+        detail += f" (did you mean {suggestion}? The API lives under /v2.)"
+    return TelnyxError.single(404, "10005", "Resource not found", detail)
 
 
 def method_not_allowed(method: str, allowed: Iterable[str]) -> TelnyxError:

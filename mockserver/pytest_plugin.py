@@ -167,7 +167,9 @@ class TelnyxMock:
             loaded = scenario
         elif isinstance(scenario, Mapping):
             text = json.dumps(dict(scenario))  # JSON is YAML: one validation path
-            loaded = load_scenario_text(text, label="<mapping>", schema=schema)
+            loaded = load_scenario_text(
+                text, label="<mapping>", schema=schema, fallback_name="custom"
+            )
         else:
             loaded = load_scenario(str(scenario), schema)
 
@@ -214,9 +216,44 @@ class TelnyxMock:
                 raise WebhookTimeout(
                     f"no {event_type} webhook"
                     + (f" for {call_control_id}" if call_control_id else "")
-                    + f" within {max_seconds:g} simulated seconds"
+                    + f" reached the fixture's receiver ({self.webhook_url}) within"
+                    f" {max_seconds:g} simulated seconds. "
+                    + self._where_it_went(event_type, call_control_id)
                 )
             self.advance(max(due - self.now, 0.0))
+
+    def _where_it_went(self, event_type: str, call_control_id: str | None) -> str:
+        """What the delivery journal says about the awaited event: its URL and outcomes."""
+        journal = self.mock.dispatcher.entries(
+            tenant=self.api_key, event_type=event_type, call_control_id=call_control_id
+        )
+        if not journal:
+            sent = sorted(
+                {
+                    entry.event_type
+                    for entry in self.mock.dispatcher.entries(
+                        tenant=self.api_key, call_control_id=call_control_id
+                    )
+                }
+            )
+            return f"The mock never sent one (it sent: {', '.join(sent) or 'nothing'})."
+        lines = []
+        for entry in journal[-5:]:
+            result = entry.outcome
+            if entry.status is not None:
+                result += f" (HTTP {entry.status})"
+            if entry.error and entry.status is None:
+                result += f" ({entry.error})"
+            lines.append(f"attempt {entry.attempt} to {entry.url}: {result}")
+        other = {entry.url for entry in journal} - {self.webhook_url}
+        hint = (
+            f" It went to {', '.join(sorted(str(url) for url in other))}, the call's own"
+            " webhook_url: leave webhook_url out of Dial (or set it to telnyx_mock.webhook_url)"
+            " to receive it here."
+            if other
+            else ""
+        )
+        return f"The delivery journal says: {'; '.join(lines)}.{hint}"
 
     def reset(self) -> None:
         async def clear() -> None:

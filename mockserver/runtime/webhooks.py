@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
-import logging
 import time
 from collections import deque
 from collections.abc import Callable
@@ -23,11 +22,11 @@ import aiohttp
 from mockserver.core.events import WebhookEvent
 from mockserver.core.signing import WebhookSigner
 from mockserver.ids import iso_timestamp
+from mockserver.runtime.activity_log import log_webhook_attempt
 from mockserver.runtime.clock import SimClock
 
 __all__ = ["DeliveryAttempt", "WebhookDispatcher"]
 
-log = logging.getLogger("mockserver.runtime.webhooks")
 
 USER_AGENT = "telnyx-webhooks"
 MAX_IN_FLIGHT = 100  # concurrent delivery attempts; aiohttp's default connection limit
@@ -78,6 +77,7 @@ class _Pending:
     round: int = 0
     order: tuple[float, int] = (0.0, 0)  # (first due, seq): a call's delivery order
     faults: tuple[str, ...] = ()  # the scenario's mischief: drop, duplicate, *_signature
+    last_error: str | None = None  # the final "undelivered" line says why the last try failed
 
     def __post_init__(self) -> None:
         self.order = (self.due, self.seq)
@@ -185,7 +185,9 @@ class WebhookDispatcher:
                 self.clock.call_at(head.due, lambda: self._pump(key))
                 break
             queue.remove(head)
-            self._record_final(head, "retries exhausted")
+            self._record_final(
+                head, f"retries exhausted after {head.attempts} attempts (last: {head.last_error})"
+            )
         if not queue:
             self._queues.pop(key, None)
 
@@ -252,8 +254,7 @@ class WebhookDispatcher:
             "delivered" if delivered else "failed",
             envelope,
         )
-        if not delivered:
-            log.info("webhook %s to %s failed: %s", event.event_type, url, error)
+        pending.last_error = error
         return delivered
 
     def _record_final(self, pending: _Pending, reason: str, outcome: str = "undelivered") -> None:
@@ -261,13 +262,6 @@ class WebhookDispatcher:
         urls = self._urls(event)
         envelope = event.envelope(max(pending.attempts, 1), urls[0] if urls else "")
         self._journal(pending, urls[0] if urls else None, None, 0.0, reason, outcome, envelope)
-        log.warning(
-            "webhook %s %s for call %s undelivered: %s",
-            event.event_type,
-            event.event_id,
-            event.call_control_id,
-            reason,
-        )
 
     def _journal(
         self,
@@ -298,8 +292,21 @@ class WebhookDispatcher:
                 event=event,
             )
         )
+        line = self.journal[-1]
+        # One terminal line per attempt (and per final verdict), naming the URL and the error.
+        log_webhook_attempt(
+            event_type=line.event_type,
+            event_id=line.event_id,
+            call_control_id=line.call_control_id,
+            url=line.url,
+            attempt=line.attempt,
+            outcome=line.outcome,
+            status=line.status,
+            error=line.error,
+            latency_ms=line.latency_ms,
+        )
         if self.on_journal is not None:
-            self.on_journal(self.journal[-1])
+            self.on_journal(line)
 
     async def redeliver(self, entry: DeliveryAttempt) -> DeliveryAttempt:
         """Send a journaled event again, now, as its next attempt (journaled like any other).

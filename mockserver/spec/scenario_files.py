@@ -44,6 +44,12 @@ def resolve_scenario_path(name_or_path: str) -> Path:
         if path.is_file() and "/" not in name_or_path:
             return path
     known = ", ".join(p.stem for p in sorted(bundled.glob("*.yaml")))
+    if "/" in name_or_path or "\\" in name_or_path or candidate.suffix in (".yaml", ".yml"):
+        # Meant as a file: say so, rather than "unknown scenario".
+        where = "is a directory" if candidate.is_dir() else "not found"
+        raise ScenarioError(
+            f"scenario file {name_or_path}: {where} (in {Path.cwd()}); bundled scenarios: {known}"
+        )
     raise ScenarioError(f"unknown scenario '{name_or_path}' (bundled: {known})")
 
 
@@ -130,8 +136,13 @@ def _value_problems(data: Any, path: list[Any]) -> Iterator[tuple[list[Any], str
             yield from _value_problems(value, [*path, index])
 
 
-def load_scenario_text(text: str, *, label: str, schema: dict[str, Any]) -> Scenario:
-    """Parse and validate scenario YAML; ``label`` names it in errors (a file name)."""
+def load_scenario_text(
+    text: str, *, label: str, schema: dict[str, Any], fallback_name: str | None = None
+) -> Scenario:
+    """Parse and validate scenario YAML; ``label`` names it in errors (a file name).
+
+    Without a ``name:`` key the scenario is called ``fallback_name`` (default: the file stem).
+    """
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
         data = yaml.safe_load(text)
@@ -148,12 +159,18 @@ def load_scenario_text(text: str, *, label: str, schema: dict[str, Any]) -> Scen
         found = list(_value_problems(data, []))
     if found:
         found.sort(key=lambda item: _line_of(root, item[0]) or 0)
-        first_path, message = found[0]
-        line_number = _line_of(root, first_path)
-        where = f"{label}:{line_number}" if line_number is not None else label
-        more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
-        raise ScenarioError(f"{where}: {message}{more}")
-    return scenario_from_mapping(data, fallback_name=Path(label).stem)
+        problems = []
+        for path, message in found:
+            line_number = _line_of(root, path)
+            where = f"{label}:{line_number}" if line_number is not None else label
+            problems.append(f"{where}: {message}")
+        if len(problems) == 1:
+            raise ScenarioError(problems[0])
+        # Every problem, one per line: fixing them one start at a time wastes the user's time.
+        raise ScenarioError(
+            f"{label}: {len(problems)} problems:\n" + "\n".join(f"  {p}" for p in problems)
+        )
+    return scenario_from_mapping(data, fallback_name=fallback_name or Path(label).stem)
 
 
 def load_scenario(name_or_path: str, schema: dict[str, Any]) -> Scenario:

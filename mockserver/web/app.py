@@ -12,7 +12,7 @@ from aiohttp import web
 
 from mockserver.runtime.mock import MockServer
 from mockserver.ui import dashboard
-from mockserver.web import calls, control, downloads, openapi, recordings
+from mockserver.web import calls, control, downloads, home, openapi, recordings
 from mockserver.web.pipeline import MOCK, auth_middleware, error_middleware
 
 __all__ = ["build_app"]
@@ -41,6 +41,7 @@ def build_app(mock: MockServer) -> web.Application:
     downloads.add_routes(app)
     recordings.add_routes(app)
     openapi.add_routes(app)
+    home.add_routes(app)
     # The dashboard's page and its static files hold no data, so they stay outside the control
     # token (a browser cannot send it to load them); added first, they resolve before /_mock/.
     dashboard.add_page_routes(app)

@@ -200,6 +200,10 @@ async def far_end_hangup(request: web.Request) -> web.Response:
     return json_response({"data": {"result": "ok"}})
 
 
+# What a scenario sent without a `name:` is called (health, dashboard): not "request body".
+CUSTOM_SCENARIO = "custom"
+
+
 async def load_scenario_route(request: web.Request) -> web.Response:
     """Swap the scenario at run time: a scenario as JSON, YAML text, or ``{"bundled": NAME}``."""
     mock = _mock(request)
@@ -207,14 +211,21 @@ async def load_scenario_route(request: web.Request) -> web.Response:
     try:
         if request.content_type in ("application/yaml", "application/x-yaml", "text/yaml"):
             text = (await request.read()).decode("utf-8", errors="replace")
-            scenario = load_scenario_text(text, label="request body", schema=schema)
+            scenario = load_scenario_text(
+                text, label="request body", schema=schema, fallback_name=CUSTOM_SCENARIO
+            )
         else:
             body = await read_json_object(request)
             if set(body) == {"bundled"} and isinstance(body["bundled"], str):
                 scenario = load_scenario(body["bundled"], schema)
             else:
                 # JSON is YAML, so one loader gives the same checks and messages.
-                scenario = load_scenario_text(json.dumps(body), label="request body", schema=schema)
+                scenario = load_scenario_text(
+                    json.dumps(body),
+                    label="request body",
+                    schema=schema,
+                    fallback_name=CUSTOM_SCENARIO,
+                )
     except ScenarioError as exc:
         raise errors.TelnyxError.single(422, "10015", "Invalid scenario", str(exc)) from exc
     mock.simulator.scenario = scenario

@@ -32,10 +32,16 @@ async def control_token_middleware(request: web.Request, handler: Handler) -> we
     expected = request.app[MOCK].config.control_token
     if expected is not None:
         presented = _presented_token(request)
-        if presented is None or not hmac.compare_digest(
-            presented.encode("utf-8"), expected.encode("utf-8")
-        ):
-            raise errors.authentication_failed()
+        if presented is None:
+            raise errors.authentication_failed(
+                "The mock was started with --control-token: /_mock/ routes need"
+                " 'Authorization: Bearer TOKEN'"
+                + (" (none was sent)." if "Authorization" not in request.headers else ".")
+            )
+        if not hmac.compare_digest(presented.encode("utf-8"), expected.encode("utf-8")):
+            raise errors.authentication_failed(
+                "This is not the token given to --control-token (API keys do not open /_mock/)."
+            )
     return await handler(request)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -17,6 +18,7 @@ from aiohttp import web
 
 from mockserver import errors
 from mockserver.errors import TelnyxError
+from mockserver.runtime.activity_log import log_request
 from mockserver.runtime.mock import MockServer
 
 __all__ = [
@@ -64,7 +66,14 @@ def error_response(error: TelnyxError) -> web.Response:
 
 @web.middleware
 async def error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Every failure leaves as JSON in Telnyx's error shape; never HTML, never a traceback."""
+    """Every failure leaves as JSON in Telnyx's error shape; one terminal line per request."""
+    started = time.perf_counter()
+    response = await _answer(request, handler)
+    _log_request(request, response, started)
+    return response
+
+
+async def _answer(request: web.Request, handler: Handler) -> web.StreamResponse:
     try:
         return await handler(request)
     except TelnyxError as error:
@@ -75,7 +84,9 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
     except web.HTTPMethodNotAllowed as exc:
         return error_response(errors.method_not_allowed(request.method, exc.allowed_methods))
     except web.HTTPNotFound:
-        return error_response(errors.route_not_found(request.path))
+        return error_response(
+            errors.route_not_found(request.path, suggestion=await _suggest_path(request))
+        )
     except web.HTTPException as exc:
         if exc.status < 400:
             raise
@@ -87,16 +98,65 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         return error_response(errors.unexpected_error())
 
 
+async def _suggest_path(request: web.Request) -> str | None:
+    """``/v2`` + the path when that is a route: the usual mistake is a base URL without /v2."""
+    if request.path.startswith("/v2/") or request.path.startswith("/_"):
+        return None
+    candidate = "/v2" + request.path.rstrip("/")
+    if candidate == "/v2":
+        return None
+    match = await request.app.router.resolve(request.clone(rel_url=candidate))
+    return None if isinstance(match.http_exception, web.HTTPNotFound) else candidate
+
+
+def _log_request(request: web.Request, response: web.StreamResponse, started: float) -> None:
+    latency_ms = (time.perf_counter() - started) * 1000
+    call_control_id = request.match_info.get("call_control_id")
+    sent = response.get(SENT_JSON)
+    codes: list[str] = []
+    if isinstance(sent, dict):
+        data = sent.get("data")
+        if call_control_id is None and isinstance(data, dict):
+            found = data.get("call_control_id")
+            call_control_id = found if isinstance(found, str) else None
+        if response.status >= 400:
+            codes = [
+                str(item.get("code"))
+                for item in sent.get("errors", [])
+                if isinstance(item, dict) and item.get("code")
+            ]
+    # The dashboard polls and streams from /_mock/ GETs: only worth a line when debugging.
+    quiet = request.method == "GET" and request.path.startswith("/_mock/")
+    log_request(
+        method=request.method,
+        path=request.path,
+        status=response.status,
+        latency_ms=latency_ms,
+        call_control_id=call_control_id,
+        error_codes=codes,
+        level=logging.DEBUG if quiet else logging.INFO,
+    )
+
+
 def bearer_key(request: web.Request) -> str:
     """The API key from ``Authorization: Bearer KEY``, or 401 as Telnyx answers."""
-    header = request.headers.get("Authorization", "")
+    header = request.headers.get("Authorization")
+    if header is None:
+        raise errors.authentication_failed(
+            "No Authorization header: send 'Authorization: Bearer YOUR_API_KEY'."
+        )
     scheme, _, key = header.partition(" ")
     key = key.strip()
     if scheme.lower() != "bearer" or not key or " " in key:
-        raise errors.authentication_failed()
+        raise errors.authentication_failed(
+            "The Authorization header is not 'Bearer YOUR_API_KEY' (one key after 'Bearer ')."
+        )
     allowed = request.app[MOCK].config.api_keys
     if allowed is not None and key not in allowed:
-        raise errors.authentication_failed()
+        raise errors.authentication_failed(
+            "This API key is not accepted: the mock was started with --api-key and"
+            " accepts only those keys."
+        )
     return key
 
 

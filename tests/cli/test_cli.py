@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
+import json
 import os
 import re
 import signal
@@ -24,7 +25,7 @@ import pytest
 from nacl.signing import SigningKey
 
 from mockserver.cli import _load_signer as load_signer
-from mockserver.cli import parse_args
+from mockserver.cli import build_parser, parse_args
 from mockserver.spec.scenario_files import ScenarioError, load_scenario
 from mockserver.spec.validation import SchemaRegistry
 
@@ -203,6 +204,12 @@ async def test_unknown_scenario_is_one_line_naming_it(launch: Launcher) -> None:
     assert "default" in line and "dual_channel" in line  # says what does exist
 
 
+async def test_missing_scenario_file_says_file_not_found(launch: Launcher) -> None:
+    line = assert_one_line_error(await launch.run("--scenario", "./missing.yaml"), code=2)
+    assert "scenario file ./missing.yaml: not found" in line
+    assert "unknown scenario" not in line
+
+
 async def test_scenario_with_invalid_value_names_file_line_and_key(
     launch: Launcher, tmp_path: Path
 ) -> None:
@@ -289,6 +296,7 @@ async def test_port_in_use_is_one_line(launch: Launcher) -> None:
         result = await launch.run("--port", str(port))
     line = assert_one_line_error(result)
     assert str(port) in line
+    assert "--port 0" in line and "PORT=" in line  # names the fix
 
 
 # -- signals ---------------------------------------------------------------------------------
@@ -396,3 +404,123 @@ async def test_manual_clock_advances_on_request(launch: Launcher) -> None:
     assert status == 200, body
     assert body["data"]["mode"] == "manual"
     assert body["data"]["epoch_seconds"] == before["data"]["epoch_seconds"] + 5
+
+
+# -- what the terminal says (issue 15) -------------------------------------------------------
+
+
+def dead_webhook_url() -> str:
+    with socket.socket() as closed:  # a port nobody listens on
+        closed.bind(("127.0.0.1", 0))
+        return f"http://127.0.0.1:{closed.getsockname()[1]}/hook"
+
+
+async def record_one_call(server: Running, webhook_url: str) -> str:
+    """Dial, answer, record, hang up, and let every webhook and retry run: the call's id."""
+    auth = {"Authorization": "Bearer KEY"}
+    body = {"connection_id": "1", "to": "+13125550100", "from": "+13125550111"}
+    status, data = await server.post("/v2/calls", {**body, "webhook_url": webhook_url}, auth)
+    assert status == 200, data
+    call = str(data["data"]["call_control_id"])
+    await server.post("/_mock/clock/advance", {"seconds": 2})
+    actions = f"/v2/calls/{call}/actions"
+    status, _ = await server.post(f"{actions}/record_start", {"format": "ogg"}, auth)
+    assert status == 422
+    status, _ = await server.post(
+        f"{actions}/record_start", {"format": "wav", "channels": "dual"}, auth
+    )
+    assert status == 200
+    await server.post("/_mock/clock/advance", {"seconds": 3})
+    assert (await server.post(f"{actions}/hangup", {}, auth))[0] == 200
+    await server.post("/_mock/clock/advance", {"seconds": 30})
+    return call
+
+
+async def test_default_terminal_names_every_request_and_attempt(launch: Launcher) -> None:
+    """Issue 15's bar: against a receiver that is down, one line per request and per attempt,
+    naming the URL and the connection error; the ready line stays stdout's only line."""
+    server = await launch.start("--clock", "manual")
+    _, key = await server.get("/_mock/webhook-key")
+    url = dead_webhook_url()
+    call = await record_one_call(server, url)
+    code, rest, err = await server.stop(signal.SIGTERM)
+    assert code == 0 and rest == ""
+    lines = [line.split(" ", 1)[1] for line in err.splitlines()]  # without the time of day
+    assert lines[0] == f"dashboard: {server.base_url}/_mock/ui"
+    assert lines[1] == f"webhook public key (TELNYX_PUBLIC_KEY): {key['public_key']}"
+    assert f"POST /v2/calls 200 call={call}" in err
+    assert re.search(rf"POST /v2/calls/{re.escape(call)}/actions/record_start 422 code=10004", err)
+    assert f"POST /v2/calls/{call}/actions/record_start 200 " in err
+    assert f"POST /v2/calls/{call}/actions/hangup 200 " in err
+    for event in ("call.initiated", "call.answered", "call.hangup", "call.recording.saved"):
+        for attempt in (1, 2, 3):
+            assert f"webhook {event} #{attempt} -> {url} failed: ClientConnectorError" in err, event
+        assert re.search(
+            rf"WARNING webhook {event} #3 -> {re.escape(url)} undelivered: retries exhausted"
+            r" after 3 attempts \(last: ClientConnectorError: Cannot connect",
+            err,
+        ), event
+    assert "GET /_mock/" not in err  # the dashboard's reads only at DEBUG
+
+
+async def test_log_format_json_is_one_object_per_line(launch: Launcher) -> None:
+    server = await launch.start("--clock", "manual", "--log-format", "json")
+    url = dead_webhook_url()
+    call = await record_one_call(server, url)
+    _, _, err = await server.stop(signal.SIGTERM)
+    records = [json.loads(line) for line in err.splitlines()]
+    requests = [r for r in records if r.get("kind") == "request"]
+    attempts = [r for r in records if r.get("kind") == "webhook"]
+    assert {
+        "method": "POST",
+        "path": "/v2/calls",
+        "status": 200,
+        "call_control_id": call,
+    }.items() <= requests[0].items()
+    rejected = next(r for r in requests if r["status"] == 422)
+    assert rejected["error_codes"] == ["10004", "10032"] and rejected["latency_ms"] >= 0
+    first = attempts[0]
+    assert (first["event_type"], first["url"], first["attempt"], first["outcome"]) == (
+        "call.initiated",
+        url,
+        1,
+        "failed",
+    )
+    assert first["error"].startswith("ClientConnectorError") and first["level"] == "info"
+    assert records[1]["public_key"] and records[0]["level"] == "info"
+
+
+async def test_quiet_and_log_level_warning_drop_the_per_request_lines(launch: Launcher) -> None:
+    for flags in (["--quiet"], ["--log-level", "warning"]):
+        server = await launch.start("--clock", "manual", *flags)
+        await record_one_call(server, dead_webhook_url())
+        _, _, err = await server.stop(signal.SIGTERM)
+        assert "POST /v2/calls" not in err and " failed: " not in err, flags
+        assert "WARNING webhook call.initiated #3" in err  # what went wrong still shows
+
+
+async def test_list_scenarios_into_head_exits_quietly() -> None:
+    command = f"'{sys.executable}' -m mockserver --list-scenarios | head -1"
+    proc = await asyncio.create_subprocess_shell(
+        f"set -o pipefail; {command}",
+        cwd=REPO,
+        executable="/bin/bash",
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(proc.communicate(), TIMEOUT)
+    assert proc.returncode == 0, err
+    assert err == b"" and len(out.splitlines()) == 1
+
+
+def test_help_explains_every_flag_and_shows_defaults(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as caught:
+        parse_args(["--help"])
+    assert caught.value.code == 0
+    text = capsys.readouterr().out
+    parser = build_parser()
+    for action in parser._actions:
+        assert action.help, action.option_strings
+    for shown in ("(default: 8000)", "(default: 127.0.0.1)", "(default: real)", "(default: 600.0)"):
+        assert shown in text
+    assert "(default: INFO)" in text and "--log-format" in text and "--quiet" in text

@@ -39,6 +39,28 @@ def test_missing_webhook_times_out_in_virtual_time(telnyx_mock):
 
     with pytest.raises(WebhookTimeout):
         telnyx_mock.wait_for_webhook("call.recording.saved", max_seconds=30)
+
+
+def test_timeout_says_where_the_event_went(telnyx_mock):
+    import socket
+
+    import pytest
+    from mockserver.pytest_plugin import WebhookTimeout
+
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        app_url = f"http://127.0.0.1:{closed.getsockname()[1]}/app-hooks"
+    assert telnyx_mock.load_scenario({"call": {"answer_delay": 2}}).name == "custom"
+    client = Telnyx(api_key=telnyx_mock.api_key, base_url=telnyx_mock.base_url, max_retries=0)
+    call = client.calls.dial(
+        connection_id="1", to="+13125550100", from_="+13125550111", webhook_url=app_url
+    ).data
+    with pytest.raises(WebhookTimeout) as caught:
+        telnyx_mock.wait_for_webhook("call.answered", call.call_control_id, max_seconds=60)
+    message = str(caught.value)
+    assert f"attempt 1 to {app_url}: failed (ClientConnectorError" in message, message
+    assert f"attempt 3 to {app_url}: undelivered (retries exhausted" in message, message
+    assert f"It went to {app_url}, the call's own webhook_url" in message, message
 """
 
 
@@ -49,6 +71,6 @@ def test_third_party_suite_dials_records_and_waits_without_sleeping(
     started = time.perf_counter()
     result = pytester.runpytest_subprocess("-q", "-p", "no:cacheprovider")
     elapsed = time.perf_counter() - started
-    result.assert_outcomes(passed=3)
+    result.assert_outcomes(passed=4)
     # A 60-second call must not take 60 wall seconds; the real figure is in benchmarks/.
     assert elapsed < 30

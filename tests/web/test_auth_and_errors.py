@@ -234,6 +234,41 @@ async def test_unknown_route_is_404_10005(harness: Harness) -> None:
     assert item["detail"] == "The requested resource or URL could not be found: /v2/nope"
 
 
+@pytest.mark.parametrize(
+    ("path", "meant"),
+    [
+        ("/calls", "/v2/calls"),
+        ("/calls/abc", "/v2/calls/abc"),
+        ("/recordings/", "/v2/recordings"),
+        ("/openapi.json", "/v2/openapi.json"),
+    ],
+)
+async def test_a_path_without_v2_names_the_route_meant(
+    harness: Harness, path: str, meant: str
+) -> None:
+    response = await send(harness, "GET", path)
+    [item] = await expect_errors(response, 404, (*NOT_FOUND, None))
+    assert f"could not be found: {path} (did you mean {meant}?" in item["detail"]
+
+
+async def test_an_unknown_path_suggests_nothing_it_cannot_serve(harness: Harness) -> None:
+    response = await send(harness, "GET", "/nothing/here")
+    [item] = await expect_errors(response, 404, (*NOT_FOUND, None))
+    assert "did you mean" not in item["detail"]
+
+
+async def test_get_root_points_at_the_dashboard_openapi_and_docs(harness: Harness) -> None:
+    status, body = await harness.get("/", key=None)
+    assert status == 200
+    assert body["dashboard"].endswith("/_mock/ui")
+    assert body["openapi"].endswith("/v2/openapi.json")
+    assert body["api_base_url"].endswith("/v2") and "README.md" in body["docs"]
+    response = await send(harness, "GET", "/", key=None, headers={"Accept": "text/html"})
+    assert response.status == 200 and response.content_type == "text/html"
+    page = await response.text()
+    assert 'href="http://' in page and "/_mock/ui" in page and "/v2/openapi.json" in page
+
+
 async def test_unknown_call_action_is_404_10005(harness: Harness, call: str) -> None:
     response = await send(harness, "POST", f"/v2/calls/{call}/actions/fly", "{}")
     await expect_errors(response, 404, (*NOT_FOUND, None))
@@ -265,6 +300,7 @@ async def test_missing_authorization_is_401_10009(harness: Harness) -> None:
     [item] = await expect_errors(response, 401, (*AUTH, None))
     assert item["detail"] == (
         "The required authentication headers were either invalid or not included in the request."
+        " No Authorization header: send 'Authorization: Bearer YOUR_API_KEY'."
     )
     assert item["meta"] == {"url": "https://developers.telnyx.com/docs/overview/errors/10009"}
 
@@ -278,7 +314,8 @@ async def test_malformed_authorization_is_401_10009(harness: Harness, header: st
     response = await send(
         harness, "POST", "/v2/calls", "{}", key=None, headers={"Authorization": header}
     )
-    await expect_errors(response, 401, (*AUTH, None))
+    [item] = await expect_errors(response, 401, (*AUTH, None))
+    assert "is not 'Bearer YOUR_API_KEY'" in item["detail"]
 
 
 @pytest.mark.parametrize(
@@ -306,7 +343,8 @@ async def test_with_configured_keys_a_wrong_key_is_401_and_the_right_key_works(
 ) -> None:
     harness = await make_harness(api_keys=frozenset({"good"}))
     response = await send(harness, "GET", f"/v2/calls/{UNKNOWN_ID}", key=API_KEY)
-    await expect_errors(response, 401, (*AUTH, None))
+    [item] = await expect_errors(response, 401, (*AUTH, None))
+    assert "not accepted" in item["detail"] and "--api-key" in item["detail"]
     call = await harness.dial(key="good")
     status, data = await harness.get(f"/v2/calls/{call['call_control_id']}", key="good")
     assert status == 200 and data["data"]["call_control_id"] == call["call_control_id"]

@@ -330,7 +330,11 @@ async def test_with_a_control_token_the_api_keys_do_not_open_the_control_api(
     guarded: Harness,
 ) -> None:
     response = await send(guarded, "GET", "/_mock/health", key=API_KEY)
-    await expect_errors(response, 401, (*AUTH, None))
+    [item] = await expect_errors(response, 401, (*AUTH, None))
+    assert "not the token given to --control-token" in item["detail"]
+    response = await send(guarded, "GET", "/_mock/health", key=None)
+    [item] = await expect_errors(response, 401, (*AUTH, None))
+    assert "started with --control-token" in item["detail"] and "none was sent" in item["detail"]
 
 
 async def test_the_control_token_opens_the_control_api(guarded: Harness) -> None:
