@@ -398,7 +398,8 @@ async def test_an_event_that_exhausts_its_retries_is_journaled_undelivered(
         (3, "undelivered"),
     ]
     final = entries[-1]
-    assert final["error"] == "retries exhausted" and final["status"] is None
+    assert final["error"] == "retries exhausted after 3 attempts (last: HTTP 500)"
+    assert final["status"] is None
     assert final["body"]["data"]["event_type"] == "call.initiated"
     assert [e["simulated_at"] for e in entries[:3]] == [
         "2026-09-21T14:13:20.000000Z",
