@@ -64,11 +64,59 @@ FILES = {
         "TranscriptionStopRequest",
         "POST /calls/{call_control_id}/actions/transcription_stop (StopCallTranscription)",
     ),
+    # Two-party calls (issue 16): bridge, transfer and conferences.
+    "bridge": ("BridgeRequest", "POST /calls/{call_control_id}/actions/bridge (BridgeCall)"),
+    "transfer": (
+        "TransferCallRequest",
+        "POST /calls/{call_control_id}/actions/transfer (TransferCall)",
+    ),
+    "conference_create": ("CreateConferenceRequest", "POST /conferences (CreateConference)"),
+    "conference_join": (
+        "JoinConferenceRequest",
+        "POST /conferences/{id}/actions/join (JoinConference)",
+    ),
+    "conference_leave": (
+        "LeaveConferenceRequest",
+        "POST /conferences/{id}/actions/leave (LeaveConference)",
+    ),
+    "conference_hold": (
+        "ConferenceHoldRequest",
+        "POST /conferences/{id}/actions/hold (HoldConferenceParticipants)",
+    ),
+    "conference_unhold": (
+        "ConferenceUnholdRequest",
+        "POST /conferences/{id}/actions/unhold (UnholdConferenceParticipants)",
+    ),
+    "conference_mute": (
+        "ConferenceMuteRequest",
+        "POST /conferences/{id}/actions/mute (MuteConferenceParticipants)",
+    ),
+    "conference_unmute": (
+        "ConferenceUnmuteRequest",
+        "POST /conferences/{id}/actions/unmute (UnmuteConferenceParticipants)",
+    ),
+    "conference_end": ("EndConferenceRequest", "POST /conferences/{id}/actions/end (EndConference)"),
+    "conference_record_start": (
+        "StartConferenceRecordingRequest",
+        "POST /conferences/{id}/actions/record_start (StartConferenceRecording)",
+    ),
+    "conference_record_stop": (
+        "StopRecordingConferenceRequest",
+        "POST /conferences/{id}/actions/record_stop (StopConferenceRecording)",
+    ),
+    "conference_record_pause": (
+        "PauseConferenceRecordingRequest",
+        "POST /conferences/{id}/actions/record_pause (PauseConferenceRecording)",
+    ),
+    "conference_record_resume": (
+        "ResumeConferenceRecordingRequest",
+        "POST /conferences/{id}/actions/record_resume (ResumeConferenceRecording)",
+    ),
 }
 
 # Files that get minimum/maximum/maxLength from description text (named in their header).
 DESCRIPTION_LIMITS = {"dial", "answer", "record_start", "speak", "gather", "gather_using_speak",
-                      "send_dtmf"}
+                      "send_dtmf", "bridge", "transfer"}
 
 # keywords whose value is a single subschema
 SUB_ONE = {"items", "not", "contains", "propertyNames", "if", "then", "else", "unevaluatedItems",
@@ -247,14 +295,15 @@ def patch(fname: str, sch: dict) -> None:
 
     walk_props(sch, b64)
 
-    if fname in ("dial", "answer"):
+    if fname in ("dial", "answer", "bridge", "transfer"):
         set_range(props, "record_max_length", 0, 43200,
                   "The minimum value is 0. The maximum value is 43200.")
         set_range(props, "record_timeout_secs", 0, None, "The minimum value is 0.")
-    if fname == "dial":
+    if fname in ("dial", "transfer"):
         set_range(props, "timeout_secs", 5, 600,
                   "Minimum value is 5 seconds. Maximum value is 600 seconds.")
         assert props["timeout_secs"]["default"] == 30
+    if fname == "dial":
         tl = props["time_limit_secs"]
         assert (tl["minimum"], tl["maximum"], tl["default"]) == (30, 14400, 14400)
 
