@@ -13,17 +13,23 @@ from typing import Any
 __all__ = [
     "ErrorItem",
     "TelnyxError",
+    "already_bridged",
     "authentication_failed",
     "bad_request",
     "call_ended",
     "call_not_answered",
     "call_not_found",
+    "conference_ended",
+    "conference_not_found",
+    "conference_state",
     "encoding_error",
     "invalid_call_control_id",
     "method_not_allowed",
+    "missing_parameter",
     "payload_too_large",
     "recording_not_active",
     "recording_not_found",
+    "recording_transcription_not_found",
     "route_not_found",
     "unexpected_error",
     "unsupported_media_type",
@@ -158,31 +164,91 @@ def unexpected_error() -> TelnyxError:
     return TelnyxError.single(500, "10007", "Unexpected error", "An unexpected error occurred.")
 
 
-def invalid_call_control_id() -> TelnyxError:
+def invalid_call_control_id(pointer: str = "/call_control_id") -> TelnyxError:
     return TelnyxError.single(
         422,
         "90015",
         "Invalid Call Control ID",
         "The call_control_id provided was not valid.",
-        pointer="/call_control_id",
+        pointer=pointer,
     )
 
 
-def call_ended() -> TelnyxError:
+def call_ended(pointer: str | None = None) -> TelnyxError:
+    # pointer: when the ended call is named in the body (bridge's call_control_id, link_to).
     return TelnyxError.single(
         422,
         "90018",
         "Call has already ended",
         "This call is no longer active and can't receive commands.",
+        pointer=pointer,
     )
 
 
-def call_not_answered() -> TelnyxError:
+def call_not_answered(pointer: str | None = None) -> TelnyxError:
     return TelnyxError.single(
         422,
         "90034",
         "Call not answered yet",
         "This call can't receive this command because it has not been answered yet.",
+        pointer=pointer,
+    )
+
+
+def already_bridged() -> TelnyxError:
+    # prevent_double_bridge: Telnyx documents no code; 10015 as for other state conflicts.
+    return TelnyxError.single(
+        422,
+        "10015",
+        "Bad Request",
+        "The call you want to bridge with is already bridged to another call.",
+        pointer="/call_control_id",
+    )
+
+
+def missing_parameter(name: str) -> TelnyxError:
+    """A parameter another one makes required (Dial's link_to with bridge_on_answer)."""
+    return TelnyxError.single(
+        422,
+        "10004",
+        "Missing required parameter",
+        f"The '{name}' parameter is required and cannot be blank.",
+        pointer=f"/{name}",
+    )
+
+
+def conference_not_found() -> TelnyxError:
+    return TelnyxError.single(
+        404,
+        "10005",
+        "Resource not found",
+        "The requested conference could not be found.",
+        pointer="/id",
+    )
+
+
+def conference_ended() -> TelnyxError:
+    return TelnyxError.single(
+        422,
+        "90019",
+        "Conference has already ended",
+        "This conference is no longer active and can't receive commands.",
+    )
+
+
+def conference_state(detail: str, pointer: str | None = None) -> TelnyxError:
+    # A conference command the conference's state refuses (not a participant, nobody to
+    # record): Telnyx documents no code, 10015 as for recording-state conflicts.
+    return TelnyxError.single(422, "10015", "Bad Request", detail, pointer=pointer)
+
+
+def recording_transcription_not_found() -> TelnyxError:
+    return TelnyxError.single(
+        404,
+        "10005",
+        "Resource not found",
+        "The requested recording transcription does not exist.",
+        pointer="/recording_transcription_id",
     )
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 
 from mockserver.audio.synthesis import AudioSpec, Span
+from mockserver.core.parties import Hearing, heard, outside
 from mockserver.core.recordings import Recording
 
 __all__ = ["audio_spec"]
@@ -29,6 +30,36 @@ def _played(recording: Recording) -> tuple[Span, ...]:
     return tuple(spans)
 
 
+def _tracks(recording: Recording) -> tuple[tuple[Span, ...], tuple[Span, ...]]:
+    """Inbound and outbound speech in media time.
+
+    Inbound is the leg's party: the scenario's script, or its turns in a conversation.
+    Outbound is the scenario's outbound speech, except while a bridged party is heard there
+    instead (from the bridge on, until it ends).
+    """
+    scenario = recording.scenario
+    base = recording.answered_at
+    until = recording.ended_at if recording.ended_at is not None else recording.started_at
+    if recording.segment_started_at is not None:
+        until = max(until, recording.segment_started_at)
+    if recording.segments:
+        until = max(until, recording.segments[-1][1])
+    if recording.party is not None:
+        inbound = [(a - base, b - base) for a, b in heard([Hearing(recording.party, base)], until)]
+    else:
+        inbound = [(s.start, s.end) for s in scenario.inbound_speech]
+    windows = [
+        (h.start - base, (h.end if h.end is not None else until) - base)
+        for h in recording.heard_peers
+    ]
+    outbound = outside([(s.start, s.end) for s in scenario.outbound_speech], windows)
+    outbound += [(a - base, b - base) for a, b in heard(recording.heard_peers, until)]
+    return (
+        tuple(Span(max(a, 0.0), b) for a, b in inbound if b > 0),
+        tuple(Span(max(a, 0.0), b) for a, b in outbound if b > 0),
+    )
+
+
 def audio_spec(recording: Recording, seed: int, fmt: str | None = None) -> AudioSpec:
     """The file for ``recording`` in ``fmt`` (its own format by default).
 
@@ -36,7 +67,7 @@ def audio_spec(recording: Recording, seed: int, fmt: str | None = None) -> Audio
     matched its call and custom_file_name), the same one its silence timeout used.
     """
     options = recording.options
-    scenario = recording.scenario
+    inbound, outbound = _tracks(recording)
     digest = hashlib.sha256(f"{seed}|{recording.id}".encode()).digest()
     return AudioSpec(
         format="mp3" if (fmt or options.format) == "mp3" else "wav",
@@ -49,9 +80,8 @@ def audio_spec(recording: Recording, seed: int, fmt: str | None = None) -> Audio
             else "both"
         ),
         segments=tuple(Span(start, end) for start, end in recording.media_segments()),
-        inbound_speech=tuple(Span(s.start, s.end) for s in scenario.inbound_speech),
-        outbound_speech=tuple(Span(s.start, s.end) for s in scenario.outbound_speech)
-        + _played(recording),
+        inbound_speech=inbound,
+        outbound_speech=outbound + _played(recording),
         play_beep=options.play_beep,
         trim_silence=options.trim == "trim-silence",
         seed=int.from_bytes(digest[:8], "big"),

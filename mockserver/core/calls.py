@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from mockserver import errors
+from mockserver.core.parties import Hearing, Party
 from mockserver.core.prompts import CallMedia
 from mockserver.core.recordings import Recording
 from mockserver.core.scenario import DEFAULT_SCENARIO, Scenario
@@ -60,6 +61,8 @@ class Command(StrEnum):
     REJECT = "reject"
     TRANSCRIPTION_START = "transcription_start"
     TRANSCRIPTION_STOP = "transcription_stop"
+    BRIDGE = "bridge"
+    TRANSFER = "transfer"
 
 
 TRANSITIONS: dict[tuple[CallState, CallEvent], CallState] = {
@@ -129,6 +132,11 @@ COMMAND_RULES: dict[tuple[CallState, Command], Callable[[], TelnyxError]] = {
     **{(CallState.PARKED, command): errors.call_not_answered for command in _RECORDING_COMMANDS},
     **{(CallState.INITIATED, command): errors.call_not_answered for command in MEDIA_COMMANDS},
     **{(CallState.PARKED, command): errors.call_not_answered for command in MEDIA_COMMANDS},
+    # Bridging needs media on both legs: the path's leg must be answered (docs/fidelity.md).
+    (CallState.INITIATED, Command.BRIDGE): errors.call_not_answered,
+    (CallState.PARKED, Command.BRIDGE): errors.call_not_answered,
+    (CallState.INITIATED, Command.TRANSFER): errors.call_not_answered,
+    (CallState.PARKED, Command.TRANSFER): errors.call_not_answered,
     (CallState.INITIATED, Command.REJECT): _reject_not_incoming,
     (CallState.ANSWERED, Command.ANSWER): _already_answered,
     (CallState.ANSWERED, Command.REJECT): _reject_answered,
@@ -171,6 +179,12 @@ class Call:
     scenario: Scenario = DEFAULT_SCENARIO  # the variant this call got from the rules
     fault_counts: dict[str, int] = field(default_factory=dict)  # scripted failures so far
     media: CallMedia = field(default_factory=CallMedia)  # speak/playback, gather, transcription
+    # The simulated person at the far end, and who else is heard on this leg (bridges).
+    party: Party = field(default_factory=Party)
+    heard_peers: list[Hearing] = field(default_factory=list)
+    bridged_to: Call | None = field(default=None, repr=False)
+    bridge_on_answer_to: Call | None = field(default=None, repr=False)  # transfer, link_to
+    park_after_unbridge: bool = False  # "self": stays up when the other leg goes
 
     @property
     def is_alive(self) -> bool:
@@ -203,6 +217,9 @@ class Call:
             raise ValueError(f"call {self.call_control_id}: {event} not allowed in {self.state}")
         if target is CallState.ANSWERED:
             self.answered_at = now
+            self.party.answered_at = now
+            if not self.party.takes_turns:
+                self.party.script = self.scenario.inbound_speech
         if target is CallState.ENDED:
             self.ended_at = now
         self.state = target

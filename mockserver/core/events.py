@@ -17,6 +17,7 @@ from mockserver.ids import iso_timestamp
 __all__ = [
     "WebhookEvent",
     "call_answered",
+    "call_bridged",
     "call_hangup",
     "call_initiated",
     "call_transcription",
@@ -114,6 +115,17 @@ def call_answered(call: Call, event_id: str, at: float) -> WebhookEvent:
         "to": call.to,
     }
     return _event(call, event_id, "call.answered", at, payload)
+
+
+def call_bridged(call: Call, event_id: str, at: float) -> WebhookEvent:
+    """One leg of a bridge (each leg gets its own, with its own ids, from and to)."""
+    payload = {
+        **_call_ids(call),
+        "client_state": call.client_state,
+        "from": call.from_number,
+        "to": call.to,
+    }
+    return _event(call, event_id, "call.bridged", at, payload)
 
 
 def call_hangup(call: Call, event_id: str, at: float) -> WebhookEvent:

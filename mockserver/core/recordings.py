@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from mockserver.core.parties import Hearing, Party
 from mockserver.core.prompts import MediaSpan
 from mockserver.core.scenario import DEFAULT_SCENARIO, Scenario
 
@@ -128,6 +129,11 @@ class Recording:
     scenario: Scenario = DEFAULT_SCENARIO  # the call's variant, refined by custom_file_name
     # The app's speech and audio on the call (media time), mixed into the outbound track.
     played_media: list[MediaSpan] = field(default_factory=list)
+    # Parties heard on the outbound track (a bridged leg's far end), in place of the
+    # scenario's outbound speech while they are heard.
+    heard_peers: list[Hearing] = field(default_factory=list)
+    # The inbound track's party when it is not the scenario's script (a party taking turns).
+    party: Party | None = None
 
     def __post_init__(self) -> None:
         if self.segment_started_at is None and self.state is RecordingState.RECORDING:

@@ -13,6 +13,7 @@ from typing import Any, Protocol
 
 from mockserver import errors
 from mockserver.core import events
+from mockserver.core.bridging import BridgeCommands, LegRequest, scripts_its_party
 from mockserver.core.calls import Call, CallEvent, CallState, Command
 from mockserver.core.effects import Effect, SendWebhook, StartTimer, TimerKey
 from mockserver.core.events import WebhookEvent
@@ -105,6 +106,15 @@ class Simulator:
             Command.TRANSCRIPTION_START: self.media.transcription_start,
             Command.TRANSCRIPTION_STOP: self.media.transcription_stop,
         }
+        self.bridges = BridgeCommands(
+            ids=ids,
+            webhook=self._webhook,
+            find_call=self.find_call,
+            start_leg=self._start_leg,
+            end_call=self._end_call,
+        )
+        media[Command.BRIDGE] = self.bridges.bridge
+        media[Command.TRANSFER] = self.bridges.transfer
         self._handlers: dict[Command, Callable[[Call, dict[str, Any], float], _Outcome]] = {
             Command.ANSWER: self._answer,
             Command.HANGUP: self._hangup,
@@ -144,6 +154,7 @@ class Simulator:
             if previous is not None:
                 return self._dial_response(previous), []
         to = body["to"][0] if isinstance(body["to"], list) else body["to"]
+        linked = self._linked_call(api_key, body)
         self._raise_fault(
             self.scenario.for_call(to=to, connection_id=body["connection_id"]),
             "dial",
@@ -153,10 +164,14 @@ class Simulator:
             tenant=api_key,
             call_control_id=self.ids.call_control_id(),
             call_leg_id=self.ids.leg_id(now),
-            call_session_id=self.ids.leg_id(now),
+            call_session_id=linked.call_session_id if linked else self.ids.leg_id(now),
             connection_id=body["connection_id"],
             direction="outgoing",
-            from_number=body["from"],
+            # bridge_intent: "the from number will be overwritten by the from number from the
+            # linked call".
+            from_number=linked.from_number
+            if linked and body.get("bridge_intent")
+            else body["from"],
             to=to,
             start_time=now,
             state=CallState.INITIATED,
@@ -172,14 +187,54 @@ class Simulator:
         if command_id is not None:
             tenant.dial_command_ids[command_id] = call.call_control_id
         call.scenario = self.scenario.for_call(to=to, connection_id=call.connection_id)
+        if linked is not None and body.get("bridge_on_answer"):
+            call.bridge_on_answer_to = linked
+            call.party.takes_turns = not scripts_its_party(call.scenario)
+        call.park_after_unbridge = body.get("park_after_unbridge") == "self"
+        effects = self._ring(call, float(body.get("timeout_secs", 30)), now)
+        return self._dial_response(call), effects
+
+    def _linked_call(self, api_key: str, body: dict[str, Any]) -> Call | None:
+        """Dial's link_to: the live call whose session the new leg joins."""
+        link_to = body.get("link_to")
+        if link_to is None:
+            for name in ("bridge_on_answer", "bridge_intent", "park_after_unbridge"):
+                if body.get(name):  # "When <name> is set, link_to becomes required."
+                    raise errors.missing_parameter("link_to")
+            return None
+        return self.bridges.live_call(api_key, str(link_to), "/link_to")
+
+    def _ring(self, call: Call, ring_timeout: float, now: float) -> list[Effect]:
+        """call.initiated for a new outbound leg; the far end answers per the scenario."""
         effects = self._webhook(call, events.call_initiated(call, self.ids.uuid4(), now))
         answer_delay = self._delay(call.scenario, call.scenario.answer_delay)
-        ring_timeout = float(body.get("timeout_secs", 30))
         if answer_delay <= ring_timeout:
             effects.append(self._timer(now + answer_delay, "answer", call))
         else:
             effects.append(self._timer(now + ring_timeout, "ring_timeout", call))
-        return self._dial_response(call), effects
+        return effects
+
+    def _start_leg(self, request: LegRequest, now: float) -> tuple[Call, list[Effect]]:
+        """A new outbound leg for a transfer, in the session of the call it is for."""
+        call = Call(
+            tenant=request.tenant,
+            call_control_id=self.ids.call_control_id(),
+            call_leg_id=self.ids.leg_id(now),
+            call_session_id=request.call_session_id,
+            connection_id=request.connection_id,
+            direction="outgoing",
+            from_number=request.from_number,
+            to=request.to,
+            start_time=now,
+            state=CallState.INITIATED,
+            client_state=request.client_state,
+            webhook_url=request.webhook_url,
+            webhook_url_failover=request.webhook_url_failover,
+            time_limit_secs=request.time_limit_secs,
+        )
+        call.scenario = self.scenario.for_call(to=request.to, connection_id=request.connection_id)
+        self.tenant(request.tenant).calls[call.call_control_id] = call
+        return call, self._ring(call, request.timeout_secs, now)
 
     def inject_inbound(
         self,
@@ -416,7 +471,7 @@ class Simulator:
         if hangup_after is not None:
             at = now + self._delay(call.scenario, hangup_after)
             effects.append(self._timer(at, "far_end_hangup", call))
-        return effects
+        return effects + self.bridges.on_answered(call, now)
 
     def _start_recording(
         self, call: Call, options: RecordingOptions, now: float, recording_id: str | None
@@ -437,6 +492,9 @@ class Simulator:
             client_state=call.client_state,
             scenario=call.scenario.for_recording(options.custom_file_name),
             played_media=call.media.spans,  # shared: what the app plays later is heard too
+            # Shared too: a party bridged later is heard from then on, on the outbound track.
+            heard_peers=call.heard_peers,
+            party=call.party if call.party.takes_turns else None,
         )
         call.add_recording(recording)
         self.tenants[call.tenant].recordings[recording.id] = recording
@@ -542,7 +600,7 @@ class Simulator:
             hangup = [replace(e, at=last + 0.5) for e in hangup if isinstance(e, SendWebhook)]
         effects: list[Effect] = [*media_effects, *hangup, *recording_effects]
         effects.append(self._timer(now + self.call_retention_seconds, "purge", call))
-        return effects
+        return effects + self.bridges.on_hangup(call, now)
 
     @staticmethod
     def _far_end_side(call: Call) -> str:

@@ -41,6 +41,12 @@ EXPECTED_REFUSALS: dict[tuple[CallState, Command], tuple[int, str]] = {
     # reject is for an incoming call that is not answered yet.
     (CallState.INITIATED, Command.REJECT): (422, "10015"),
     (CallState.ANSWERED, Command.REJECT): (422, "10015"),
+    # bridge and transfer need the path's leg answered.
+    **{
+        (state, command): (422, "90034")
+        for state in (CallState.INITIATED, CallState.PARKED)
+        for command in (Command.BRIDGE, Command.TRANSFER)
+    },
     **{(CallState.ENDED, command): (422, "90018") for command in Command},
 }
 ALL_PAIRS = list(itertools.product(CallState, Command))
