@@ -32,6 +32,8 @@ COMMAND_OPERATIONS: dict[str, tuple[str, str]] = {
     "reject": ("RejectCall", "Reject a call"),
     "transcription_start": ("StartCallTranscription", "Transcription start"),
     "transcription_stop": ("StopCallTranscription", "Transcription stop"),
+    "bridge": ("BridgeCall", "Bridge calls"),
+    "transfer": ("TransferCall", "Transfer call"),
 }
 
 _ERROR_SCHEMA: dict[str, Any] = {
