@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 from mockserver.core.parties import (
     MAX_TURNS,
     TURN_PAUSE_SECONDS,
@@ -51,7 +53,7 @@ def test_turn_taker_speaks_in_the_pauses_only_after_joining() -> None:
 def test_turn_taker_leaves_room_to_answer_when_the_other_is_silent() -> None:
     turns = take_turns([], start=0.0, until=30.0)
     assert turns[0] == (0.5, 4.5)
-    gaps = [b[0] - a[1] for a, b in zip(turns, turns[1:], strict=False)]
+    gaps = [b[0] - a[1] for a, b in itertools.pairwise(turns)]
     assert gaps and all(gap >= TURN_SECONDS for gap in gaps)
 
 

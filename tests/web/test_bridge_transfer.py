@@ -164,6 +164,7 @@ async def test_hangup_of_one_leg_hangs_up_the_other_unless_it_parks(
     await h.advance(0)
     assert h.receiver.events("call.hangup", parked) == []
     status, body = await h.get(f"/v2/calls/{parked}")
+    assert status == 200
     assert body["data"]["is_alive"] is True
 
 
