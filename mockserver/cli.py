@@ -137,7 +137,11 @@ def build_parser() -> argparse.ArgumentParser:
         " in 3 s)",
     )
     parser.add_argument(
-        "--seed", type=int, default=0, metavar="N", help="ids and audio are reproducible from it"
+        "--seed",
+        type=int,
+        default=None,
+        metavar="N",
+        help="ids and audio are reproducible from it (default: new ids on every start)",
     )
     parser.add_argument(
         "--signing-key",

@@ -22,7 +22,7 @@ class ServerConfig:
     webhook_url: str | None = None
     clock_mode: ClockMode = "real"
     time_scale: float = 1.0
-    seed: int = 0
+    seed: int | None = None  # None: a new seed per process, so ids differ run to run
     max_body_bytes: int = ONE_MIB
     # Ended calls stay queryable (and their command_ids remembered) this long, in simulated
     # seconds: Telnyx keeps call status "available 10 minutes after call ended".

@@ -273,6 +273,6 @@ def recording_not_found(pointer: str = "/recording_id") -> TelnyxError:
         404,
         "10005",
         "Recording not found",
-        "The requested recording does not exist.",
+        "The recording could not be found. Please check the recording_id and try again.",
         pointer=pointer,
     )

@@ -1,7 +1,9 @@
-"""Telnyx-looking identifiers and timestamps, generated deterministically from a seed.
+"""Telnyx-looking identifiers and timestamps.
 
-Ids come from one seeded :class:`random.Random`, so a run with ``--seed N`` produces the same
-ids in the same order. Secrets (download tokens) never come from here.
+Ids come from one :class:`random.Random`: seeded from the OS by default, so every process hands
+out new ids (an app that stores webhooks by ``data.id`` must not see the same ids on its second
+run); a run with ``--seed N`` produces the same ids in the same order. Secrets (download
+signatures, keys) never come from here.
 """
 
 from __future__ import annotations
@@ -12,7 +14,14 @@ import re
 import uuid
 from datetime import UTC, datetime
 
-__all__ = ["IdFactory", "is_well_formed_call_control_id", "iso_timestamp", "parse_timestamp"]
+__all__ = [
+    "IdFactory",
+    "is_well_formed_call_control_id",
+    "iso_timestamp",
+    "iso_timestamp_ms",
+    "parse_timestamp",
+    "random_seed",
+]
 
 # 100-ns intervals between the UUID epoch (1582-10-15) and the Unix epoch.
 _UUID_EPOCH_OFFSET = 0x01B21DD213814000
@@ -30,6 +39,16 @@ def is_well_formed_call_control_id(value: str) -> bool:
 def iso_timestamp(seconds: float) -> str:
     """ISO 8601 with microseconds and ``Z``, as in every Telnyx webhook."""
     return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def iso_timestamp_ms(seconds: float) -> str:
+    """ISO 8601 with milliseconds and ``Z``, as in every REST example of Telnyx's spec."""
+    return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+def random_seed() -> int:
+    """A seed from the OS for a run without ``--seed`` (reported so the run can be repeated)."""
+    return random.SystemRandom().getrandbits(32)
 
 
 def parse_timestamp(value: str) -> float:

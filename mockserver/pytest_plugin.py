@@ -58,7 +58,8 @@ class ReceivedWebhook:
 class _ServerThread:
     """The mock and the webhook receiver, served from a private event loop thread."""
 
-    def __init__(self) -> None:
+    def __init__(self, seed: int | None = None) -> None:
+        self.seed = seed
         self.loop = asyncio.new_event_loop()
         self.received: list[ReceivedWebhook] = []
         self._lock = threading.Lock()
@@ -101,7 +102,10 @@ class _ServerThread:
         receiver = web.Application()
         receiver.router.add_route("*", "/{tail:.*}", self._receive)
         self.receiver_url = await self._serve(receiver) + "/webhooks"
-        mock = build_mock(ServerConfig(clock_mode="manual", port=0, webhook_url=self.receiver_url))
+        config = ServerConfig(
+            clock_mode="manual", port=0, webhook_url=self.receiver_url, seed=self.seed
+        )
+        mock = build_mock(config)
         self.url = await self._serve(build_app(mock))
         mock.links.base_url = self.url
         self.mock = mock
@@ -265,9 +269,33 @@ class TelnyxMock:
             self._server.received.clear()
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("telnyx_mock")
+    group.addoption(
+        "--telnyx-mock-seed",
+        type=int,
+        default=None,
+        help="seed the telnyx_mock ids and audio (default: new ids every session)",
+    )
+    parser.addini("telnyx_mock_seed", "seed for the telnyx_mock ids and audio", default="")
+
+
+def _seed_option(config: pytest.Config) -> int | None:
+    given = config.getoption("--telnyx-mock-seed")
+    if given is not None:
+        return int(given)
+    ini = str(config.getini("telnyx_mock_seed")).strip()
+    if not ini:
+        return None
+    try:
+        return int(ini)
+    except ValueError:
+        raise pytest.UsageError(f"telnyx_mock_seed must be an integer, got {ini!r}") from None
+
+
 @pytest.fixture(scope="session")
-def _telnyx_mock_server() -> Iterator[_ServerThread]:
-    server = _ServerThread()
+def _telnyx_mock_server(pytestconfig: pytest.Config) -> Iterator[_ServerThread]:
+    server = _ServerThread(_seed_option(pytestconfig))
     server.start()
     yield server
     server.stop()

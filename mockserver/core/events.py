@@ -33,6 +33,11 @@ __all__ = [
 ]
 
 CODECS = "PCMU,PCMA,G722,OPUS"
+# SIP hosts of the live captures (REAL-PAYLOADS R1, R7): the carrier's side, Telnyx's side.
+CARRIER_SIP_HOST = "206.147.72.186:5060"
+TELNYX_SIP_HOST = "192.76.120.10:5060"
+# What the one capture of a live call.recording.saved that lists it shows (REAL-PAYLOADS R4).
+FLOW_DESTINATION = "telnyx_number_cc_app"
 
 
 @dataclass(frozen=True)
@@ -100,7 +105,16 @@ def call_initiated(call: Call, event_id: str, at: float) -> WebhookEvent:
         "state": "parked" if incoming else "bridging",
         "to": call.to,
     }
+    if incoming:  # the live inbound captures carry both SIP URIs (REAL-PAYLOADS R1, R7)
+        payload["from_sip_uri"] = _sip_uri(call.from_number, CARRIER_SIP_HOST)
+        payload["to_sip_uri"] = _sip_uri(call.to, TELNYX_SIP_HOST)
     return _event(call, event_id, "call.initiated", at, payload)
+
+
+def _sip_uri(party: str, host: str) -> str:
+    """``user@host`` as Telnyx writes it (no ``sip:`` scheme); a SIP address keeps its own."""
+    user = party.split(":", 1)[1] if party.startswith(("sip:", "sips:")) else party
+    return user if "@" in user else f"{user}@{host}"
 
 
 def call_answered(call: Call, event_id: str, at: float) -> WebhookEvent:
@@ -173,6 +187,7 @@ def recording_saved(
         "channels": recording.options.channels,
         "client_state": call.client_state,
         "end_time": ended,
+        "flow_destination": FLOW_DESTINATION,
         "format": recording.options.format,
         "public_recording_urls": {},
         "recording_ended_at": ended,

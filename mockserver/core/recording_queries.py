@@ -11,7 +11,7 @@ from typing import Any
 from mockserver import errors
 from mockserver.core.recordings import Recording
 from mockserver.errors import ErrorItem, TelnyxError
-from mockserver.ids import iso_timestamp, parse_timestamp
+from mockserver.ids import iso_timestamp_ms, parse_timestamp
 
 __all__ = [
     "PAGE_SIZE_DEFAULT",
@@ -55,7 +55,7 @@ def recording_json(
 ) -> dict[str, Any]:
     """A Recording object as GET /v2/recordings returns it."""
     assert recording.ended_at is not None
-    ended = iso_timestamp(recording.ended_at)
+    ended = iso_timestamp_ms(recording.ended_at)
     return {
         "id": recording.id,
         "record_type": "recording",
@@ -72,7 +72,7 @@ def recording_json(
         "from": recording.from_number,
         "to": recording.to,
         "initiated_by": recording.options.initiated_by,
-        "recording_started_at": iso_timestamp(recording.started_at),
+        "recording_started_at": iso_timestamp_ms(recording.started_at),
         "recording_ended_at": ended,
         "source": "call",
         "status": "completed",
@@ -101,9 +101,10 @@ class RecordingQuery:
             seconds = _TIME_FILTERS[key](recording)
             if seconds is None:
                 return False
-            # Compared as rendered (whole microseconds), so a timestamp copied from a response
+            # Compared as rendered (whole milliseconds), so a timestamp copied from a response
             # is an inclusive bound for that very recording.
             at = datetime.fromtimestamp(seconds, UTC)
+            at = at.replace(microsecond=at.microsecond // 1000 * 1000)
             if (low is not None and at < low) or (high is not None and at > high):
                 return False
         return True

@@ -28,7 +28,7 @@ from mockserver.core.recordings import (
 from mockserver.core.scenario import DEFAULT_SCENARIO, Scenario
 from mockserver.core.tenants import TenantState
 from mockserver.errors import TelnyxError
-from mockserver.ids import IdFactory, is_well_formed_call_control_id, iso_timestamp
+from mockserver.ids import IdFactory, is_well_formed_call_control_id, iso_timestamp_ms
 
 __all__ = [
     "Effect",
@@ -654,7 +654,7 @@ class Simulator:
             "is_alive": False,  # "For Dial command it will always be false"
             "record_type": "call",
             "call_duration": 0,
-            "start_time": iso_timestamp(call.start_time),
+            "start_time": iso_timestamp_ms(call.start_time),
         }
         if call.record_from_answer is not None:
             data["recording_id"] = call.record_from_answer["recording_id"]
@@ -670,10 +670,10 @@ class Simulator:
             "is_alive": call.is_alive,
             "record_type": "call",
             "call_duration": int(end - call.start_time),
-            "start_time": iso_timestamp(call.start_time),
+            "start_time": iso_timestamp_ms(call.start_time),
         }
         if call.ended_at is not None:
-            data["end_time"] = iso_timestamp(call.ended_at)
+            data["end_time"] = iso_timestamp_ms(call.ended_at)
         return data
 
 

@@ -16,7 +16,7 @@ from mockserver.core.effects import Effect, SendWebhook, StartTimer, TimerKey
 from mockserver.core.scenario import DEFAULT_SCENARIO, Scenario
 from mockserver.core.signing import WebhookSigner
 from mockserver.core.simulator import Simulator
-from mockserver.ids import IdFactory
+from mockserver.ids import IdFactory, random_seed
 from mockserver.runtime.clock import SimClock
 from mockserver.runtime.command_log import CommandLog
 from mockserver.runtime.download_links import MediaLinks
@@ -38,6 +38,7 @@ class MockServer:
     schemas: SchemaRegistry
     signer: WebhookSigner
     links: MediaLinks
+    seed: int  # --seed, or the one drawn for this run: ids and audio follow from it
     hub: Hub = field(default_factory=Hub)  # change notices for the dashboard's live view
     command_log: CommandLog = field(default_factory=CommandLog)
 
@@ -106,8 +107,9 @@ def build_mock(
         base_url=f"http://{config.host}:{config.port}",
         wall_clock=wall,
     )
+    seed = config.seed if config.seed is not None else random_seed()
     simulator = Simulator(
-        ids=IdFactory(config.seed),
+        ids=IdFactory(seed),
         links=links,
         scenario=scenario,
         call_retention_seconds=config.call_retention_seconds,
@@ -130,4 +132,5 @@ def build_mock(
         schemas=schemas or SchemaRegistry(),
         signer=signer,
         links=links,
+        seed=seed,
     )

@@ -174,6 +174,7 @@ def _recording_paths() -> dict[str, Any]:
                     ),
                     "400": _errors("Malformed request body"),
                     "401": _errors("Authentication failed"),
+                    "404": _errors("An id is not a recording of this account: none deleted"),
                     "413": _errors("Request body too large"),
                     "415": _errors("Wrong Content-Type"),
                     "422": _errors("Invalid parameters"),

@@ -112,7 +112,7 @@ def recording_json(mock: MockServer, recording: Recording) -> dict[str, Any]:
     }
     if is_completed(recording):
         # The same duration GET /v2/recordings reports (duration_millis).
-        spec = audio_spec(recording, mock.config.seed)
+        spec = audio_spec(recording, mock.seed)
         data["duration_seconds"] = round(audio.duration_seconds(spec), 3)
         data["download_url"] = mock.links.url_for(recording)
         data["download_urls"] = {fmt: mock.links.url_for(recording, fmt) for fmt in ("wav", "mp3")}

@@ -12,7 +12,7 @@ from aiohttp import web
 from mockserver.runtime.mock import MockServer
 from mockserver.ui import dashboard
 from mockserver.web import calls, control, downloads, home, openapi, recordings
-from mockserver.web.pipeline import MOCK, auth_middleware, error_middleware
+from mockserver.web.pipeline import MOCK, add_request_id, auth_middleware, error_middleware
 
 __all__ = ["build_app"]
 
@@ -33,6 +33,7 @@ def build_app(mock: MockServer) -> web.Application:
         client_max_size=mock.config.max_body_bytes,
     )
     app[MOCK] = mock
+    app.on_response_prepare.append(add_request_id)
     calls.add_routes(app)
     downloads.add_routes(app)
     recordings.add_routes(app)

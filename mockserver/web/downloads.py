@@ -85,7 +85,7 @@ def _find(request: web.Request) -> tuple[Recording, str]:
 async def download(request: web.Request) -> web.StreamResponse:
     mock = request.app[MOCK]
     recording, fmt = _find(request)
-    spec = audio_spec(recording, mock.config.seed, fmt)
+    spec = audio_spec(recording, mock.seed, fmt)
     if fmt == "mp3":
         path = await _mp3_file(request.app, recording, spec)
         # Opened before it is measured: a concurrent DELETE cannot pull it from under us.

@@ -20,7 +20,7 @@ __all__ = ["add_routes"]
 
 def _render(mock: MockServer, recording: Recording) -> dict[str, Any]:
     # Fresh pre-signed link on every read, as Telnyx's REST API hands out.
-    spec = audio_spec(recording, mock.config.seed)
+    spec = audio_spec(recording, mock.seed)
     return recording_json(recording, mock.links.url_for(recording), audio.duration_seconds(spec))
 
 
@@ -70,10 +70,16 @@ async def delete_many(request: web.Request) -> web.Response:
             pointer="/ids",
         )
     owned = request.app[MOCK].simulator.tenant(request[TENANT]).recordings
-    for recording_id in ids:
+    found: list[Recording] = []
+    for index, recording_id in enumerate(ids):
         recording = owned.get(recording_id)
-        if recording is not None and is_completed(recording):
-            _delete(request, recording)
+        if recording is None or not is_completed(recording):
+            # SPEC declares 404 for this route; nothing is deleted when one id is unknown, so
+            # a retry after fixing the list cannot half-apply (docs/fidelity.md).
+            raise errors.recording_not_found(pointer=f"/ids/{index}")
+        found.append(recording)
+    for recording in found:
+        _delete(request, recording)
     return json_response({"status": "ok"})
 
 

@@ -10,6 +10,7 @@ message instead of a traceback, and the connection closed as before.
 from __future__ import annotations
 
 import logging
+import uuid
 from http import HTTPStatus
 
 from aiohttp import web
@@ -17,7 +18,7 @@ from aiohttp.web_protocol import RequestHandler
 from aiohttp.web_request import BaseRequest
 
 from mockserver import errors
-from mockserver.web.pipeline import error_response
+from mockserver.web.pipeline import REQUEST_ID_HEADER, error_response
 
 __all__ = ["MockRunner", "low_level_error"]
 
@@ -57,6 +58,7 @@ class _JsonErrorHandler(RequestHandler):
         else:
             log.info("unparsable request from %s: %s", request.remote, message or exc)
         response = error_response(low_level_error(status, message))
+        response.headers[REQUEST_ID_HEADER] = str(uuid.uuid4())  # the app's hook never runs here
         response.force_close()
         return response
 

@@ -524,3 +524,30 @@ def test_help_explains_every_flag_and_shows_defaults(capsys: pytest.CaptureFixtu
     for shown in ("(default: 8000)", "(default: 127.0.0.1)", "(default: real)", "(default: 600.0)"):
         assert shown in text
     assert "(default: INFO)" in text and "--log-format" in text and "--quiet" in text
+
+
+# -- ids are new on every start ---------------------------------------------------------------
+
+
+async def _first_ids(launch: Launcher, *args: str) -> tuple[str, str]:
+    """Start a server, Dial once; the call_control_id and the call.initiated event id."""
+    server = await launch.start(*args)
+    auth = {"Authorization": "Bearer KEY_IDS"}
+    dial = {"connection_id": "1", "to": "+13125550100", "from": "+13125550111"}
+    status, body = await server.post("/v2/calls", dial, auth)
+    assert status == 200, body
+    status, journal = await server.get("/_mock/webhooks?event_type=call.initiated")
+    assert status == 200 and len(journal["data"]) == 1, journal
+    code, _, _ = await server.stop(signal.SIGTERM)
+    assert code == 0
+    return body["data"]["call_control_id"], journal["data"][0]["event_id"]
+
+
+async def test_two_starts_hand_out_different_ids_and_the_same_seed_the_same(
+    launch: Launcher,
+) -> None:
+    first, second = await _first_ids(launch), await _first_ids(launch)
+    assert first[0] != second[0] and first[1] != second[1]
+    seeded = [await _first_ids(launch, "--seed", "42") for _ in range(2)]
+    assert seeded[0] == seeded[1]
+    assert seeded[0][0] not in (first[0], second[0])

@@ -74,3 +74,36 @@ def test_third_party_suite_dials_records_and_waits_without_sleeping(
     result.assert_outcomes(passed=4)
     # A 60-second call must not take 60 wall seconds; the real figure is in benchmarks/.
     assert elapsed < 30
+
+
+SEEDED_TEST = """
+def test_first_call_control_id(telnyx_mock):
+    import json
+    import urllib.request
+
+    request = urllib.request.Request(
+        telnyx_mock.base_url + "/calls",
+        data=b'{"connection_id": "1", "to": "+13125550100", "from": "+13125550111"}',
+        headers={"Authorization": "Bearer " + telnyx_mock.api_key,
+                 "Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        print("CCID", json.load(response)["data"]["call_control_id"])
+"""
+
+
+def _first_ccid(pytester: pytest.Pytester, *args: str) -> str:
+    result = pytester.runpytest_inprocess("-q", "-s", "-p", "no:cacheprovider", *args)
+    result.assert_outcomes(passed=1)
+    (line,) = [line for line in result.outlines if line.startswith("CCID")]
+    return line.split()[1]
+
+
+def test_seed_option_makes_the_plugin_ids_reproducible(pytester: pytest.Pytester) -> None:
+    # Unseeded runs differ (tests/runtime/test_ids.py); the option and the ini key agree.
+    pytester.makepyfile(test_seeded=SEEDED_TEST)
+    loop_scope = "[pytest]\nasyncio_default_fixture_loop_scope = function\n"
+    pytester.makeini(loop_scope)
+    from_option = _first_ccid(pytester, "--telnyx-mock-seed", "5")
+    pytester.makeini(loop_scope + "telnyx_mock_seed = 5\n")
+    assert _first_ccid(pytester) == from_option
