@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -113,6 +115,34 @@ class Harness:
 
     async def advance(self, seconds: float) -> None:
         await self.mock.clock.advance(seconds)
+
+
+@contextlib.asynccontextmanager
+async def loop_stall() -> AsyncIterator[list[float]]:
+    """Measure the event loop's longest stall while the block runs: ``[seconds]``.
+
+    A ticker sleeps 5 ms at a time; anything a tick takes beyond that is the loop being held
+    by other work (a bound on a resource, not a timing claim: assert it generously).
+    """
+    loop = asyncio.get_running_loop()
+    worst = [0.0]
+
+    async def tick() -> None:
+        last = loop.time()
+        while True:
+            await asyncio.sleep(0.005)
+            now = loop.time()
+            worst[0] = max(worst[0], now - last - 0.005)
+            last = now
+
+    ticker = asyncio.create_task(tick())
+    await asyncio.sleep(0)
+    try:
+        yield worst
+    finally:
+        ticker.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await ticker
 
 
 @pytest.fixture(scope="session")

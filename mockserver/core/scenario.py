@@ -101,6 +101,8 @@ class Scenario:
     hangup_after: float | None = None  # far end hangs up this long after answer
     hangup_after_recording_start: float | None = None  # ...or this long into a recording
     jitter: float = 0.0  # up to this many seconds added to each scripted delay (seeded)
+    # An inbound call left parked this long: the caller gives up (originator_cancel).
+    inbound_ring_timeout: float = 60.0
     webhook_delay: float = 0.0  # before every webhook
     recording_saved_delay: float = 1.0
     transcription_saved_delay: float = 2.0
@@ -124,6 +126,10 @@ class Scenario:
     recording_error: str | None = None  # send call.recording.error with this reason instead
     webhook_faults: WebhookFaults = field(default_factory=WebhookFaults)
     source: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    # Variants by the rules that matched, built once each (rules × a big base is not cheap).
+    _variants: dict[tuple[int, ...], Scenario] = field(
+        default_factory=dict, init=False, compare=False, repr=False
+    )
 
     def gather_input(self, index: int) -> GatherInput | None:
         """The scripted keys for the call's ``index``-th gather (0-based), if any."""
@@ -144,15 +150,22 @@ class Scenario:
         )
 
     def _with_rules(self, matches: Callable[[Mapping[str, Any]], bool]) -> Scenario:
-        merged: dict[str, Any] | None = None
-        for rule in self.source.get("rules", ()):
-            if matches(rule["match"]):
-                base = merged if merged is not None else _without_rules(self.source)
-                merged = deep_merge(base, rule.get("set", {}))
-        if merged is None:
+        rules = self.source.get("rules", ())
+        chosen = tuple(index for index, rule in enumerate(rules) if matches(rule["match"]))
+        if not chosen:
             return self
-        merged["rules"] = self.source.get("rules", [])
-        return scenario_from_mapping(merged, fallback_name=self.name)
+        cached = self._variants.get(chosen)
+        if cached is not None:
+            return cached
+        merged = _without_rules(self.source)
+        for index in chosen:
+            merged = deep_merge(merged, rules[index].get("set", {}))
+        merged["rules"] = rules
+        variant = scenario_from_mapping(merged, fallback_name=self.name)
+        if len(self._variants) >= MAX_CACHED_VARIANTS:
+            self._variants.clear()  # bounded: a few distinct variants are the common case
+        self._variants[chosen] = variant
+        return variant
 
 
 def _matches(match: Mapping[str, Any], facts: Mapping[str, Any]) -> bool:
@@ -164,8 +177,13 @@ def _without_rules(data: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def deep_merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
-    """``override`` on top of ``base``; mappings merge, everything else replaces."""
-    result = copy.deepcopy(dict(base))
+    """``override`` on top of ``base``; mappings merge, everything else replaces.
+
+    Parts of ``base`` that ``override`` does not touch are shared, not copied: scenario data
+    is never mutated, and copying a 5,000-line transcript once per matching rule made a Dial
+    cost rules × lines.
+    """
+    result = dict(base)
     for key, value in override.items():
         if isinstance(value, Mapping) and isinstance(result.get(key), Mapping):
             result[key] = deep_merge(result[key], value)
@@ -175,6 +193,7 @@ def deep_merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str
 
 
 DEFAULT_SCENARIO = Scenario()
+MAX_CACHED_VARIANTS = 64
 
 
 def _spans(raw: Any) -> tuple[SpeechSpan, ...]:
@@ -247,6 +266,7 @@ def scenario_from_mapping(data: Mapping[str, Any], *, fallback_name: str) -> Sce
         hangup_after=_optional_float(call.get("hangup_after")),
         hangup_after_recording_start=_optional_float(call.get("hangup_after_recording_start")),
         jitter=float(call.get("jitter", 0.0)),
+        inbound_ring_timeout=float(call.get("inbound_ring_timeout", base.inbound_ring_timeout)),
         webhook_delay=float(delays.get("webhook", 0.0)),
         recording_saved_delay=float(delays.get("recording_saved", base.recording_saved_delay)),
         transcription_saved_delay=float(

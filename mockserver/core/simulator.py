@@ -265,7 +265,10 @@ class Simulator:
         )
         call.scenario = self.scenario.for_call(to=to, connection_id=connection_id)
         tenant.calls[call.call_control_id] = call
-        return call, self._webhook(call, events.call_initiated(call, self.ids.uuid4(), now))
+        effects = self._webhook(call, events.call_initiated(call, self.ids.uuid4(), now))
+        # Nobody waits on a ringing phone forever: unanswered, the caller gives up.
+        effects.append(self._timer(now + call.scenario.inbound_ring_timeout, "ring_timeout", call))
+        return call, effects
 
     def far_end_hangup(
         self, api_key: str, call_control_id: str, now: float, cause: str | None = None
@@ -331,6 +334,11 @@ class Simulator:
             return []
         if key.kind == "answer":
             return self._far_end_answers(call, now)
+        if key.kind == "ring_timeout" and call.direction == "incoming":
+            if call.state is not CallState.PARKED:
+                return []  # answered (or ended) in time
+            # As Telnyx reports a caller who hung up while parked (real payload, R7).
+            return self._end_call(call, now, "originator_cancel", "caller", "487")
         if key.kind == "ring_timeout":
             return self._end_call(call, now, "timeout", "unknown", "408")
         if key.kind == "time_limit":

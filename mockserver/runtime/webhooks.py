@@ -260,7 +260,11 @@ class WebhookDispatcher:
     def _record_final(self, pending: _Pending, reason: str, outcome: str = "undelivered") -> None:
         event = pending.event
         urls = self._urls(event)
-        envelope = event.envelope(max(pending.attempts, 1), urls[0] if urls else "")
+        try:
+            envelope = event.envelope(max(pending.attempts, 1), urls[0] if urls else "")
+        except (ValueError, OverflowError, OSError):
+            # A time no timestamp can show (year 33715): the event is still reported, by id.
+            envelope = {"data": {"event_type": event.event_type, "id": event.event_id}}
         self._journal(pending, urls[0] if urls else None, None, 0.0, reason, outcome, envelope)
 
     def _journal(
@@ -331,6 +335,8 @@ class WebhookDispatcher:
     def find(self, ref: str) -> DeliveryAttempt | None:
         """A journal entry by its ``seq``, or the latest attempt of an event id."""
         if ref.isascii() and ref.isdigit():
+            if len(ref) > 20:  # no seq is that long, and int() refuses 4,301 digits
+                return None
             return next((e for e in self.journal if e.seq == int(ref)), None)
         return next((e for e in reversed(self.journal) if e.event_id == ref), None)
 
@@ -379,16 +385,22 @@ class WebhookDispatcher:
         if due:
             rounds = [self._deliver_round(pending) for _, pending in due]
             try:
-                results = await asyncio.wait_for(asyncio.gather(*rounds), grace_seconds)
+                results = await asyncio.wait_for(
+                    asyncio.gather(*rounds, return_exceptions=True), grace_seconds
+                )
             except TimeoutError:
                 results = [False] * len(due)
             for (key, pending), ok in zip(due, results, strict=True):
-                if ok:
+                if ok is True:
                     self._queues[key].remove(pending)
         reported: list[DeliveryAttempt] = []
         for queue in self._queues.values():
             for pending in queue:
-                self._record_final(pending, "server shut down before delivery")
+                try:
+                    self._record_final(pending, "server shut down before delivery")
+                except Exception:  # one event must not stop the others being reported
+                    log.exception("cannot journal %s at shutdown", pending.event.event_id)
+                    continue
                 reported.append(self.journal[-1])
         self._queues.clear()
         return reported

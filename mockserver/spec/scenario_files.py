@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -15,13 +16,31 @@ from mockserver.core.scenario import Scenario, scenario_from_mapping
 from mockserver.resources import data_dir
 
 __all__ = [
+    "MAX_SCENARIO_BYTES",
+    "MAX_SCENARIO_DEPTH",
+    "MAX_SCENARIO_SECONDS",
     "ScenarioError",
     "bundled_scenario_dir",
     "list_bundled",
+    "load_bundled_scenario",
     "load_scenario",
     "load_scenario_text",
     "resolve_scenario_path",
 ]
+
+# A scenario is a page or two of YAML; the biggest bundled one is ~3 KiB. The bound keeps a
+# scenario's parse and validation (linear in its size, aliases being refused) well under a
+# second even on a busy machine, and it is the same for files, request bodies and the plugin.
+MAX_SCENARIO_BYTES = 256 * 1024
+# Nesting deeper than this is never a scenario (the schema's deepest path has 7 levels); it
+# also keeps PyYAML's recursive composer and jsonschema far from Python's recursion limit.
+MAX_SCENARIO_DEPTH = 32
+# Every scripted duration is at most a day (schemas/scenario.json says so for each): Telnyx's
+# own limits are hours (a call lasts at most 4 h by default, 12 h at most), and 1e12 seconds
+# put timestamps in the year 33715, which broke shutdown.
+MAX_SCENARIO_SECONDS = 86_400
+# What a bundled name may look like: no separator, no dot but ".yaml", short.
+_BUNDLED_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}(\.yaml)?")
 
 
 class ScenarioError(Exception):
@@ -53,6 +72,57 @@ def resolve_scenario_path(name_or_path: str) -> Path:
     raise ScenarioError(f"unknown scenario '{name_or_path}' (bundled: {known})")
 
 
+class _ScenarioLoader(yaml.SafeLoader):
+    """PyYAML's safe loader, minus aliases, plus YAML 1.2's floats.
+
+    * An alias (``*name``) makes one node count many times: 1,000 rules pointing at one
+      1,000-line transcript made a 58 KiB body cost 34 s of validation. A scenario never
+      needs one, so it is refused: the parsed size is then bounded by the text's size.
+    * YAML 1.1 reads ``1e-05`` and ``1e3`` (no dot) as strings; JSON, Python and YAML 1.2
+      read them as numbers, and ``POST /_mock/scenario`` with JSON ``0.00001`` arrives so.
+    * Nesting deeper than MAX_SCENARIO_DEPTH is refused while composing, before PyYAML's
+      recursive composer (or the validator after it) can hit the recursion limit.
+    """
+
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()  # type: ignore[no-untyped-call]
+            raise yaml.composer.ComposerError(
+                None, None, "aliases (*name) are not allowed in a scenario", event.start_mark
+            )
+        depth = getattr(self, "_scenario_depth", 0)
+        if depth >= MAX_SCENARIO_DEPTH:
+            raise yaml.composer.ComposerError(
+                None,
+                None,
+                f"nested more than {MAX_SCENARIO_DEPTH} levels deep",
+                self.peek_event().start_mark,  # type: ignore[no-untyped-call]
+            )
+        self._scenario_depth = depth + 1
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self._scenario_depth = depth
+
+
+_ScenarioLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(r"^[-+]?(?:[0-9][0-9_]*)(?:\.[0-9_]*)?[eE][-+]?[0-9]+$"),
+    list("-+0123456789"),
+)
+
+
+def _parse(text: str) -> tuple[yaml.Node | None, Any]:
+    """The composed tree (for line numbers) and the data, from one parse."""
+    loader = _ScenarioLoader(text)
+    try:
+        root = loader.get_single_node()
+        data = loader.construct_document(root) if root is not None else None
+    finally:
+        loader.dispose()
+    return root, data
+
+
 def _line_of(node: yaml.Node | None, path: list[Any]) -> int | None:
     """1-based line of the YAML node at ``path`` (or of its nearest parent)."""
     line = node.start_mark.line + 1 if node is not None else None
@@ -82,9 +152,13 @@ def _describe(error: ValidationError) -> str:
         kind = next((k for k in kind if k != "null"), None)
     if schema.get("x-error-message"):
         return f"{path} {schema['x-error-message']}"
+    duration = kind == "number" and schema.get("maximum", 0) > 1  # seconds, not a fraction
+    if error.validator == "maximum" and duration:
+        hours = " (24 hours)" if schema["maximum"] == MAX_SCENARIO_SECONDS else ""
+        return f"{path} must be at most {schema['maximum']:g} seconds{hours}"
     if error.validator in ("type", "minimum", "maximum") and kind in ("number", "integer"):
         article = "an" if kind == "integer" else "a"
-        if "minimum" in schema and "maximum" in schema:
+        if "minimum" in schema and "maximum" in schema and not duration:
             bound = f" between {schema['minimum']:g} and {schema['maximum']:g}"
         else:
             bound = f" ≥ {schema['minimum']:g}" if "minimum" in schema else ""
@@ -143,20 +217,33 @@ def load_scenario_text(
 
     Without a ``name:`` key the scenario is called ``fallback_name`` (default: the file stem).
     """
+    if len(text) > MAX_SCENARIO_BYTES and len(text.encode("utf-8")) > MAX_SCENARIO_BYTES:
+        raise ScenarioError(f"{label}: larger than {MAX_SCENARIO_BYTES} bytes")
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        root, data = _parse(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         at = f":{mark.line + 1}" if mark is not None else ""
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise ScenarioError(f"{label}{at}: invalid YAML: {problem}") from exc
+    except ValueError as exc:
+        # int() refuses more than 4,300 decimal digits (sys.set_int_max_str_digits): a
+        # number no scenario needs, and not a YAMLError.
+        raise ScenarioError(f"{label}: invalid YAML: a number is too long") from exc
+    except RecursionError as exc:  # the depth bound above makes this unreachable; belt, braces
+        raise ScenarioError(f"{label}: invalid YAML: nested too deeply") from exc
     if data is None:
         data = {}
     validator = Draft202012Validator(schema)
-    found = [(list(error.absolute_path), _describe(error)) for error in validator.iter_errors(data)]
-    if not found:
-        found = list(_value_problems(data, []))
+    try:
+        found = [
+            (list(error.absolute_path), _describe(error)) for error in validator.iter_errors(data)
+        ]
+        if not found:
+            found = list(_value_problems(data, []))
+    except (ValueError, OverflowError, RecursionError) as exc:
+        # A number too big to print or to compare as a float (0x followed by 5,000 f's).
+        raise ScenarioError(f"{label}: a value is out of range") from exc
     if found:
         found.sort(key=lambda item: _line_of(root, item[0]) or 0)
         problems = []
@@ -176,10 +263,33 @@ def load_scenario_text(
 def load_scenario(name_or_path: str, schema: dict[str, Any]) -> Scenario:
     path = resolve_scenario_path(name_or_path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError(f"{path}: cannot read: {exc}") from exc
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_SCENARIO_BYTES + 1)  # never a whole 1 GiB file
+    except OSError as exc:
+        raise ScenarioError(f"{path}: cannot read: {exc.strerror or exc}") from exc
+    if len(raw) > MAX_SCENARIO_BYTES:
+        raise ScenarioError(f"{path}: larger than {MAX_SCENARIO_BYTES} bytes")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ScenarioError(f"{path}: not UTF-8 text (byte {exc.start})") from exc
     return load_scenario_text(text, label=path.name, schema=schema)
+
+
+def load_bundled_scenario(name: str, schema: dict[str, Any]) -> Scenario:
+    """A scenario shipped with mockserver, by name only (``POST /_mock/scenario``).
+
+    Anything that is not a bundled name (a path, ``..``, a 5,000-character name) is refused
+    before the file system is asked, with the same message whether or not such a file exists.
+    """
+    bundled = bundled_scenario_dir()
+    known = sorted(p.stem for p in bundled.glob("*.yaml"))
+    stem = name.removesuffix(".yaml")
+    if _BUNDLED_NAME.fullmatch(name) is None or stem not in known:
+        shown = name if len(name) <= 40 else name[:37] + "..."
+        raise ScenarioError(f"unknown scenario {shown!r} (bundled: {', '.join(known)})")
+    path = bundled / f"{stem}.yaml"
+    return load_scenario_text(path.read_text(encoding="utf-8"), label=path.name, schema=schema)
 
 
 def list_bundled(schema: dict[str, Any]) -> list[tuple[str, str]]:

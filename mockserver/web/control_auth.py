@@ -27,6 +27,12 @@ def _presented_token(request: web.Request) -> str | None:
     return token
 
 
+def _as_bytes(token: str) -> bytes:
+    """The token's bytes as sent. aiohttp decodes header bytes that are not UTF-8 (``\\xff``)
+    as lone surrogates, which a plain ``encode()`` refuses with an error (a 500)."""
+    return token.encode("utf-8", "surrogateescape")
+
+
 @web.middleware
 async def control_token_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     expected = request.app[MOCK].config.control_token
@@ -38,7 +44,7 @@ async def control_token_middleware(request: web.Request, handler: Handler) -> we
                 " 'Authorization: Bearer TOKEN'"
                 + (" (none was sent)." if "Authorization" not in request.headers else ".")
             )
-        if not hmac.compare_digest(presented.encode("utf-8"), expected.encode("utf-8")):
+        if not hmac.compare_digest(_as_bytes(presented), expected.encode("utf-8")):
             raise errors.authentication_failed(
                 "This is not the token given to --control-token (API keys do not open /_mock/)."
             )

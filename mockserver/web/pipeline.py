@@ -236,6 +236,12 @@ async def read_json_object(request: web.Request) -> dict[str, Any]:
         ) from exc
     except RecursionError as exc:
         raise errors.bad_request(TOO_DEEP) from exc
+    except ValueError as exc:
+        # int() refuses more than 4,300 decimal digits (sys.get_int_max_str_digits); the
+        # decoder lets that ValueError through, and it is no JSONDecodeError.
+        raise errors.encoding_error(
+            "Error decoding request body: a number has too many digits"
+        ) from exc
     # Nesting needs a bracket per level: a body with few of them cannot be too deep.
     brackets = raw.count(b"[") + raw.count(b"{")
     if brackets > MAX_JSON_DEPTH and _depth_exceeds(body, MAX_JSON_DEPTH):

@@ -24,7 +24,15 @@ CASES = [
     (
         "call:\n  ring: 3\n",
         "bad.yaml:2: call.ring is not a known key (known: answer_delay, hangup_after, "
-        "hangup_after_recording_start, jitter)",
+        "hangup_after_recording_start, inbound_ring_timeout, jitter)",
+    ),
+    (
+        "call:\n  inbound_ring_timeout: 0\n",
+        "bad.yaml:2: call.inbound_ring_timeout must be a number ≥ 1",
+    ),
+    (
+        "delays:\n  recording_saved: 1e12\n",
+        "bad.yaml:2: delays.recording_saved must be at most 86400 seconds (24 hours)",
     ),
     ("delays:\n  webhook: x\n", "bad.yaml:2: delays.webhook must be a number ≥ 0"),
     (
