@@ -153,6 +153,8 @@ def _describe(error: ValidationError) -> str:
     if schema.get("x-error-message"):
         return f"{path} {schema['x-error-message']}"
     duration = kind == "number" and schema.get("maximum", 0) > 1  # seconds, not a fraction
+    if error.validator == "maximum" and isinstance(instance, float) and math.isinf(instance):
+        return f"{path} must be a finite number"
     if error.validator == "maximum" and duration:
         hours = " (24 hours)" if schema["maximum"] == MAX_SCENARIO_SECONDS else ""
         return f"{path} must be at most {schema['maximum']:g} seconds{hours}"
