@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import logging
 import time
 from collections import deque
 from collections.abc import Callable
@@ -399,7 +400,9 @@ class WebhookDispatcher:
                 try:
                     self._record_final(pending, "server shut down before delivery")
                 except Exception:  # one event must not stop the others being reported
-                    log.exception("cannot journal %s at shutdown", pending.event.event_id)
+                    logging.getLogger(__name__).exception(
+                        "cannot journal %s at shutdown", pending.event.event_id
+                    )
                     continue
                 reported.append(self.journal[-1])
         self._queues.clear()
