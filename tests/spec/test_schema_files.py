@@ -640,7 +640,13 @@ def test_transcription_engine_config_discriminator(stem: str) -> None:
 
 
 # Request components the spec gives no example for; the others' examples must validate.
-WITHOUT_EXAMPLE = {"PauseRecordingRequest", "ResumeRecordingRequest", "GatherRequest"}
+WITHOUT_EXAMPLE = {
+    "PauseRecordingRequest",
+    "ResumeRecordingRequest",
+    "GatherRequest",
+    "PauseConferenceRecordingRequest",
+    "ResumeConferenceRecordingRequest",
+}
 
 
 def test_spec_gives_examples_for_all_but_the_known_components(
