@@ -2,8 +2,8 @@
 
 Each ``POST /v2/calls`` (Dial) and ``POST /v2/calls/{id}/actions/...`` request is kept with the
 response it got, including Telnyx's validation errors, in a bounded log per call (Dial requests
-rejected before a call existed are kept under the tenant with no call id). The dashboard's
-middleware fills it; the dashboard shows it and tests read it from ``GET /_mock/state``.
+rejected before a call existed are kept under the tenant with no call id). The web
+pipeline's middleware fills it; the dashboard shows it and tests read it from ``GET /_mock/state``.
 """
 
 from __future__ import annotations

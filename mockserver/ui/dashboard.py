@@ -11,15 +11,14 @@ control API. With ``--control-token`` the page sends the token as every control 
 (``Authorization: Bearer``), so it reads the event stream with ``fetch`` rather than
 ``EventSource``, which cannot send headers.
 
-The command log is filled by :func:`command_log_middleware`, which sits inside auth on the main
-application and records every call command with the answer it got, errors included.
+The command log is filled by the web pipeline's middleware (``mockserver.web.pipeline``),
+which records every call command with the answer it got, errors included.
 """
 
 from __future__ import annotations
 
 import json
-import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -31,22 +30,13 @@ from mockserver.audio.recording_files import audio_spec
 from mockserver.core.calls import Call
 from mockserver.core.recording_queries import is_completed
 from mockserver.core.recordings import Recording
-from mockserver.errors import TelnyxError
 from mockserver.ids import iso_timestamp
 from mockserver.runtime.hub import Notice
 from mockserver.runtime.mock import MockServer
 from mockserver.runtime.webhooks import DeliveryAttempt
-from mockserver.web.pipeline import (
-    MAX_JSON_DEPTH,
-    MOCK,
-    PARSED_BODY,
-    SENT_JSON,
-    TENANT,
-    _depth_exceeds,
-    json_response,
-)
+from mockserver.web.pipeline import MOCK, json_response
 
-__all__ = ["add_page_routes", "add_routes", "command_log_middleware", "snapshot"]
+__all__ = ["add_page_routes", "add_routes", "snapshot"]
 
 STATIC_DIR = Path(__file__).with_name("static")
 _CONTENT_TYPES = {".html": "text/html", ".js": "text/javascript", ".css": "text/css"}
@@ -57,9 +47,6 @@ CSP = (
 )
 KEEPALIVE_SECONDS = 15.0
 SNAPSHOT_LIMIT = 1000  # newest journal lines and command-log entries in a snapshot
-MAX_LOGGED_BODY = 16 * 1024  # bytes of a command's request body kept in the log
-
-Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 # -- rendering -------------------------------------------------------------------------------
@@ -307,115 +294,3 @@ def add_routes(app: web.Application) -> None:
     app.router.add_get("/state", state)
     app.router.add_get("/events", events)
     app.on_shutdown.append(_close_hub)
-
-
-# -- the command log -------------------------------------------------------------------------
-
-
-def _command_of(request: web.Request) -> tuple[str, str | None] | None:
-    """(command, call_control_id) for a call command request, else None."""
-    if request.method != "POST":
-        return None
-    parts = request.path.split("/")  # "", "v2", "calls"[, ID, "actions", ACTION]
-    if parts[:3] != ["", "v2", "calls"]:
-        return None
-    if len(parts) == 3 or parts[3:] == [""]:
-        return "dial", None
-    if len(parts) == 6 and parts[4] == "actions":
-        return parts[5], parts[3]
-    return None
-
-
-def _json_or_text(raw: bytes) -> Any:
-    """Parsed JSON to show, or the text itself when it is not JSON or too deep to re-encode."""
-    text = raw.decode("utf-8", errors="replace")
-    if not text.strip():
-        return None
-    try:
-        value = json.loads(text)
-    except (ValueError, RecursionError):
-        return text
-    return text if _depth_exceeds(value, MAX_JSON_DEPTH) else value
-
-
-async def _request_body(request: web.Request) -> Any:
-    length = request.content_length
-    if length is not None and length > MAX_LOGGED_BODY:
-        return f"<{length} bytes, not kept>"
-    if PARSED_BODY in request:
-        return request[PARSED_BODY]  # read_json_object parsed it already
-    try:
-        raw = await request.read()  # aiohttp keeps what the handler read
-    except Exception:  # oversized or undecodable: the logged response says what was wrong
-        return "<unreadable body>"
-    return _json_or_text(raw[:MAX_LOGGED_BODY])
-
-
-@web.middleware
-async def command_log_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Log every call command with its answer; errors are logged, then passed on unchanged."""
-    what = _command_of(request)
-    tenant = request.get(TENANT)
-    if what is None or tenant is None:
-        if request.method in ("POST", "DELETE") and request.path.startswith("/v2/recordings"):
-            response = await handler(request)
-            _mock(request).hub.publish("resync", tenant=tenant)  # a recording may be gone
-            return response
-        return await handler(request)
-    command, call_control_id = what
-    started = time.perf_counter()
-    try:
-        response = await handler(request)
-    except TelnyxError as error:
-        await _log(
-            request, tenant, command, call_control_id, error.status, error.to_json(), started
-        )
-        raise
-    except web.HTTPException as exc:
-        body = {"errors": [{"title": exc.reason}]}
-        await _log(request, tenant, command, call_control_id, exc.status, body, started)
-        raise
-    except Exception:
-        body = errors.unexpected_error().to_json()
-        await _log(request, tenant, command, call_control_id, 500, body, started)
-        raise
-    raw = response.body if isinstance(response, web.Response) else None
-    if SENT_JSON in response:
-        answer = response[SENT_JSON]  # json_response kept what it encoded
-    else:
-        answer = _json_or_text(raw) if isinstance(raw, bytes) else None
-    data = answer.get("data") if isinstance(answer, dict) else None
-    if call_control_id is None and isinstance(data, dict):
-        found = data.get("call_control_id")
-        call_control_id = found if isinstance(found, str) else None
-    await _log(request, tenant, command, call_control_id, response.status, answer, started)
-    return response
-
-
-async def _log(
-    request: web.Request,
-    tenant: str,
-    command: str,
-    call_control_id: str | None,
-    status: int,
-    body: Any,
-    started: float,
-) -> None:
-    mock = _mock(request)
-    entry = mock.command_log.record(
-        tenant=tenant,
-        call_control_id=call_control_id,
-        command=command,
-        path=request.path,
-        request=await _request_body(request),
-        status=status,
-        response=body,
-        simulated_at=mock.clock.now(),
-        latency_ms=(time.perf_counter() - started) * 1000,
-    )
-    # Rendering the entry is a good part of a command's cost: only for a listening dashboard.
-    data = entry.to_json() if mock.hub.subscriber_count() else None
-    mock.hub.publish("command", tenant=tenant, call_control_id=call_control_id, data=data)
-    if call_control_id is not None:
-        # Commands that schedule nothing (pause, a repeated command_id) still change a call.
-        mock.hub.publish("call", tenant=tenant, call_control_id=call_control_id)

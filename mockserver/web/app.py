@@ -12,7 +12,7 @@ from aiohttp import web
 from mockserver.runtime.mock import MockServer
 from mockserver.ui import dashboard
 from mockserver.web import calls, control, downloads, home, openapi, recordings
-from mockserver.web.pipeline import MOCK, add_request_id, auth_middleware, error_middleware
+from mockserver.web.pipeline import MOCK, add_request_id, pipeline_middleware
 
 __all__ = ["build_app"]
 
@@ -29,7 +29,7 @@ async def _dispatcher_ctx(app: web.Application) -> AsyncIterator[None]:
 def build_app(mock: MockServer) -> web.Application:
     """The aiohttp application: /v2 (Telnyx API), /_mock (control), /_media (downloads)."""
     app = web.Application(
-        middlewares=[error_middleware, auth_middleware, dashboard.command_log_middleware],
+        middlewares=[pipeline_middleware],
         client_max_size=mock.config.max_body_bytes,
     )
     app[MOCK] = mock

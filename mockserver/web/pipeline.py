@@ -1,9 +1,10 @@
 """The request pipeline every resource module shares: typed keys, body parsing, JSON responses
-and the middlewares (errors in Telnyx's shape, bearer auth).
+and the one middleware (bearer auth, errors in Telnyx's shape, the request's record).
 
-One straight line per request: route → error middleware → auth → parse body → validate →
-core → schedule effects → render. Everything hangs off the Application through typed keys;
-there are no module globals.
+One straight line per request: route → pipeline middleware (auth) → parse body → validate →
+core → schedule effects → render → pipeline middleware (errors, record: command log,
+dashboard notice, observers). Everything hangs off the Application through typed keys; there
+are no module globals.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import logging
 import time
 import uuid
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import web
@@ -26,14 +28,16 @@ __all__ = [
     "MOCK",
     "PARSED_BODY",
     "REQUEST_ID_HEADER",
+    "REQUEST_OBSERVERS",
     "SENT_JSON",
     "TENANT",
+    "RequestObserver",
+    "RequestRecord",
     "add_request_id",
-    "auth_middleware",
     "bearer_key",
-    "error_middleware",
     "error_response",
     "json_response",
+    "pipeline_middleware",
     "read_json_object",
 ]
 
@@ -75,80 +79,6 @@ def error_response(error: TelnyxError) -> web.Response:
     return json_response(error.to_json(), status=error.status, headers=error.headers or None)
 
 
-@web.middleware
-async def error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Every failure leaves as JSON in Telnyx's error shape; one terminal line per request."""
-    started = time.perf_counter()
-    response = await _answer(request, handler)
-    _log_request(request, response, started)
-    return response
-
-
-async def _answer(request: web.Request, handler: Handler) -> web.StreamResponse:
-    try:
-        return await handler(request)
-    except TelnyxError as error:
-        return error_response(error)
-    except web.HTTPRequestEntityTooLarge:
-        limit = request.app[MOCK].config.max_body_bytes
-        return error_response(errors.payload_too_large(limit))
-    except web.HTTPMethodNotAllowed as exc:
-        return error_response(errors.method_not_allowed(request.method, exc.allowed_methods))
-    except web.HTTPNotFound:
-        return error_response(
-            errors.route_not_found(request.path, suggestion=await _suggest_path(request))
-        )
-    except web.HTTPException as exc:
-        if exc.status < 400:
-            raise
-        return error_response(
-            TelnyxError.single(exc.status, "10015", exc.reason or "Bad Request", exc.text)
-        )
-    except Exception:
-        log.exception("unexpected error on %s %s", request.method, request.path)
-        return error_response(errors.unexpected_error())
-
-
-async def _suggest_path(request: web.Request) -> str | None:
-    """``/v2`` + the path when that is a route: the usual mistake is a base URL without /v2."""
-    if request.path.startswith("/v2/") or request.path.startswith("/_"):
-        return None
-    candidate = "/v2" + request.path.rstrip("/")
-    if candidate == "/v2":
-        return None
-    match = await request.app.router.resolve(request.clone(rel_url=candidate))
-    return None if isinstance(match.http_exception, web.HTTPNotFound) else candidate
-
-
-def _log_request(request: web.Request, response: web.StreamResponse, started: float) -> None:
-    latency_ms = (time.perf_counter() - started) * 1000
-    call_control_id = request.match_info.get("call_control_id")
-    sent = response.get(SENT_JSON)
-    codes: list[str] = []
-    if isinstance(sent, dict):
-        data = sent.get("data")
-        if call_control_id is None and isinstance(data, dict):
-            found = data.get("call_control_id")
-            call_control_id = found if isinstance(found, str) else None
-        if response.status >= 400:
-            codes = [
-                str(item.get("code"))
-                for item in sent.get("errors", [])
-                if isinstance(item, dict) and item.get("code")
-            ]
-    # The dashboard polls and streams from /_mock/ GETs: only worth a line when debugging.
-    quiet = request.method == "GET" and request.path.startswith("/_mock/")
-    log_request(
-        method=request.method,
-        path=request.path,
-        status=response.status,
-        latency_ms=latency_ms,
-        call_control_id=call_control_id,
-        error_codes=codes,
-        level=logging.DEBUG if quiet else logging.INFO,
-    )
-
-
 def bearer_key(request: web.Request) -> str:
     """The API key from ``Authorization: Bearer KEY``, or 401 as Telnyx answers."""
     header = request.headers.get("Authorization")
@@ -171,11 +101,207 @@ def bearer_key(request: web.Request) -> str:
     return key
 
 
+@dataclass(slots=True)
+class RequestRecord:
+    """What one request was and what it got: made once per request, after the answer.
+
+    ``command`` is set for call commands ("dial" or the action as requested); ``answer`` is
+    the JSON that was sent (None for other bodies). Consumers (the command log, the dashboard,
+    a request log) take what they need from it instead of each wrapping the request again.
+    """
+
+    method: str
+    path: str
+    tenant: str | None
+    command: str | None
+    call_control_id: str | None
+    status: int
+    answer: Any
+    latency_ms: float
+
+
+RequestObserver = Callable[[web.Request, RequestRecord], Awaitable[None] | None]
+# Called with every request's record (after the command log took it), in order.
+REQUEST_OBSERVERS = web.AppKey("request_observers", list[RequestObserver])
+
+
 @web.middleware
-async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    if request.path.startswith("/v2/") and request.path != "/v2/openapi.json":
-        request[TENANT] = bearer_key(request)
-    return await handler(request)
+async def pipeline_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """The one wrapper around every request: auth, errors in Telnyx's shape, the record.
+
+    One pass instead of three nested middlewares (each nesting costs a coroutine and a frame
+    per request): the bearer key for /v2, every failure rendered as Telnyx JSON (never HTML,
+    never a traceback), then one :class:`RequestRecord` for the command log and observers.
+    """
+    started = time.perf_counter()
+    path = request.path
+    tenant: str | None = None
+    try:
+        if path.startswith("/v2/") and path != "/v2/openapi.json":
+            tenant = request[TENANT] = bearer_key(request)
+        response: web.StreamResponse = await handler(request)
+    except web.HTTPException as exc:
+        if exc.status < 400:
+            raise  # a redirect is an answer, not an error
+        response = await _error_answer(request, exc)
+    except TelnyxError as error:
+        response = error_response(error)
+    except Exception:
+        log.exception("unexpected error on %s %s", request.method, path)
+        response = error_response(errors.unexpected_error())
+    await _finish(request, response, tenant, started)
+    return response
+
+
+async def _error_answer(request: web.Request, exc: web.HTTPException) -> web.Response:
+    if isinstance(exc, web.HTTPRequestEntityTooLarge):
+        limit = request.app[MOCK].config.max_body_bytes
+        return error_response(errors.payload_too_large(limit))
+    if isinstance(exc, web.HTTPMethodNotAllowed):
+        return error_response(errors.method_not_allowed(request.method, exc.allowed_methods))
+    if isinstance(exc, web.HTTPNotFound):
+        suggestion = await _suggest_path(request)
+        return error_response(errors.route_not_found(request.path, suggestion=suggestion))
+    return error_response(
+        TelnyxError.single(exc.status, "10015", exc.reason or "Bad Request", exc.text)
+    )
+
+
+async def _suggest_path(request: web.Request) -> str | None:
+    """``/v2`` + the path when that is a route: the usual mistake is a base URL without /v2."""
+    if request.path.startswith("/v2/") or request.path.startswith("/_"):
+        return None
+    candidate = "/v2" + request.path.rstrip("/")
+    if candidate == "/v2":
+        return None
+    match = await request.app.router.resolve(request.clone(rel_url=candidate))
+    return None if isinstance(match.http_exception, web.HTTPNotFound) else candidate
+
+
+async def _finish(
+    request: web.Request, response: web.StreamResponse, tenant: str | None, started: float
+) -> None:
+    """Make the request's record once; the command log, the terminal line and observers read it."""
+    what = _command_of(request) if tenant is not None else None
+    command = what[0] if what is not None else None
+    answer = response.get(SENT_JSON)
+    if answer is None and what is not None and isinstance(response, web.Response):
+        raw = response.body
+        answer = _json_or_text(raw) if isinstance(raw, bytes) else None
+    call_control_id = what[1] if what is not None else request.match_info.get("call_control_id")
+    if call_control_id is None and isinstance(answer, dict):
+        data = answer.get("data")  # Dial (and inject) answer with the new call's id
+        found = data.get("call_control_id") if isinstance(data, dict) else None
+        call_control_id = found if isinstance(found, str) else None
+    record = RequestRecord(
+        request.method,
+        request.path,
+        tenant,
+        command,
+        call_control_id,
+        response.status,
+        answer,
+        (time.perf_counter() - started) * 1000,
+    )
+    mock = request.app[MOCK]
+    if command is not None and tenant is not None:
+        await _log_command(request, mock, record)
+    elif request.method in ("POST", "DELETE") and record.path.startswith("/v2/recordings"):
+        mock.hub.publish("resync", tenant=tenant)  # a recording may be gone
+    _log_request(record)
+    for observer in request.app.get(REQUEST_OBSERVERS, ()):
+        outcome = observer(request, record)
+        if outcome is not None:
+            await outcome
+
+
+def _log_request(record: RequestRecord) -> None:
+    """The terminal's line for this request."""
+    codes: list[str] = []
+    if record.status >= 400 and isinstance(record.answer, dict):
+        codes = [
+            str(item.get("code"))
+            for item in record.answer.get("errors", [])
+            if isinstance(item, dict) and item.get("code")
+        ]
+    # The dashboard polls and streams from /_mock/ GETs: only worth a line when debugging.
+    quiet = record.method == "GET" and record.path.startswith("/_mock/")
+    log_request(
+        method=record.method,
+        path=record.path,
+        status=record.status,
+        latency_ms=record.latency_ms,
+        call_control_id=record.call_control_id,
+        error_codes=codes,
+        level=logging.DEBUG if quiet else logging.INFO,
+    )
+
+
+# -- the command log ---------------------------------------------------------------------------
+
+MAX_LOGGED_BODY = 16 * 1024  # bytes of a command's request body kept in the log
+
+
+def _command_of(request: web.Request) -> tuple[str, str | None] | None:
+    """(command, call_control_id) for a call command request, else None."""
+    if request.method != "POST":
+        return None
+    parts = request.path.split("/")  # "", "v2", "calls"[, ID, "actions", ACTION]
+    if parts[:3] != ["", "v2", "calls"]:
+        return None
+    if len(parts) == 3 or parts[3:] == [""]:
+        return "dial", None
+    if len(parts) == 6 and parts[4] == "actions":
+        return parts[5], parts[3]
+    return None
+
+
+def _json_or_text(raw: bytes) -> Any:
+    """Parsed JSON to show, or the text itself when it is not JSON or too deep to re-encode."""
+    text = raw.decode("utf-8", errors="replace")
+    if not text.strip():
+        return None
+    try:
+        value = json.loads(text)
+    except (ValueError, RecursionError):
+        return text
+    return text if _depth_exceeds(value, MAX_JSON_DEPTH) else value
+
+
+async def _request_body(request: web.Request) -> Any:
+    length = request.content_length
+    if length is not None and length > MAX_LOGGED_BODY:
+        return f"<{length} bytes, not kept>"
+    if PARSED_BODY in request:
+        return request[PARSED_BODY]  # read_json_object parsed it already
+    try:
+        raw = await request.read()  # aiohttp keeps what the handler read
+    except Exception:  # oversized or undecodable: the logged response says what was wrong
+        return "<unreadable body>"
+    return _json_or_text(raw[:MAX_LOGGED_BODY])
+
+
+async def _log_command(request: web.Request, mock: MockServer, record: RequestRecord) -> None:
+    """Keep a call command with the answer it got, errors included; tell the dashboard."""
+    assert record.tenant is not None and record.command is not None
+    entry = mock.command_log.record(
+        tenant=record.tenant,
+        call_control_id=record.call_control_id,
+        command=record.command,
+        path=record.path,
+        request=await _request_body(request),
+        status=record.status,
+        response=record.answer,
+        simulated_at=mock.clock.now(),
+        latency_ms=record.latency_ms,
+    )
+    # Rendering the entry is a good part of a command's cost: only for a listening dashboard.
+    data = entry.to_json() if mock.hub.subscriber_count() else None
+    tenant, call_control_id = record.tenant, record.call_control_id
+    mock.hub.publish("command", tenant=tenant, call_control_id=call_control_id, data=data)
+    if call_control_id is not None:
+        # Commands that schedule nothing (pause, a repeated command_id) still change a call.
+        mock.hub.publish("call", tenant=tenant, call_control_id=call_control_id)
 
 
 MAX_JSON_DEPTH = 64  # far beyond any Telnyx request body; keeps validation off the stack limit
