@@ -178,7 +178,7 @@ class TelnyxMock:
             loaded = load_scenario(str(scenario), schema)
 
         async def swap() -> None:
-            self.mock.simulator.scenario = loaded
+            self.mock.simulator.use_scenario(loaded)
 
         self._server.call(swap())
         return loaded
@@ -262,7 +262,7 @@ class TelnyxMock:
     def reset(self) -> None:
         async def clear() -> None:
             self.mock.reset()
-            self.mock.simulator.scenario = DEFAULT_SCENARIO
+            self.mock.simulator.use_scenario(DEFAULT_SCENARIO)
 
         self._server.call(clear())
         with self._server._lock:

@@ -6,50 +6,33 @@ transfer dials a new leg in the same call session that bridges on answer. When a
 hangs up, the other is hung up too unless it asked for ``park_after_unbridge: self`` (the
 spec's default: "If not set, the default behavior is to hang up the leg").
 
+Handlers follow :data:`mockserver.core.context.Handler`; call_commands calls
+:func:`on_answered` and :func:`leave_bridge` when a leg answers or ends.
+
 Choices Telnyx does not document are listed in docs/fidelity.md ("Bridge and transfer").
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
-
 from mockserver import errors
 from mockserver.core import events
 from mockserver.core.calls import Call, CallState
+from mockserver.core.context import OK, Body, Context, Result, take_client_state
 from mockserver.core.effects import Effect
-from mockserver.core.events import WebhookEvent
+from mockserver.core.legs import LegRequest, start_leg
 from mockserver.core.parties import Hearing
 from mockserver.core.scenario import Scenario
-from mockserver.ids import IdFactory, is_well_formed_call_control_id
+from mockserver.ids import is_well_formed_call_control_id
 
-__all__ = ["BridgeCommands", "LegRequest", "scripts_its_party"]
-
-OK: dict[str, Any] = {"result": "ok"}
-
-Webhook = Callable[[Call, WebhookEvent], list[Effect]]
-EndCall = Callable[[Call, float, str, str, str], list[Effect]]
-FindCall = Callable[[str, str], Call | None]
-
-
-@dataclass(frozen=True)
-class LegRequest:
-    """What a transfer asks of the simulator's dialler: a new outbound leg."""
-
-    tenant: str
-    to: str
-    from_number: str
-    connection_id: str
-    call_session_id: str
-    client_state: str | None
-    webhook_url: str | None
-    webhook_url_failover: str | None
-    timeout_secs: float
-    time_limit_secs: float
-
-
-StartLeg = Callable[[LegRequest, float], tuple[Call, list[Effect]]]
+__all__ = [
+    "bridge",
+    "hangup_side",
+    "leave_bridge",
+    "live_call",
+    "on_answered",
+    "scripts_its_party",
+    "transfer",
+]
 
 
 def scripts_its_party(scenario: Scenario) -> bool:
@@ -63,122 +46,104 @@ def hangup_side(call: Call) -> str:
     return "caller" if call.direction == "outgoing" else "callee"
 
 
-class BridgeCommands:
-    """bridge and transfer, and what answer and hangup mean for bridged legs."""
+# -- commands ----------------------------------------------------------------------------------
 
-    def __init__(
-        self,
-        *,
-        ids: IdFactory,
-        webhook: Webhook,
-        find_call: FindCall,
-        start_leg: StartLeg,
-        end_call: EndCall,
-    ) -> None:
-        self.ids = ids
-        self._webhook = webhook
-        self._find = find_call
-        self._start_leg = start_leg
-        self._end_call = end_call
 
-    # -- commands ------------------------------------------------------------------------------
-
-    def bridge(
-        self, call: Call, body: dict[str, Any], now: float
-    ) -> tuple[dict[str, Any], list[Effect]]:
-        target = self.live_call(call.tenant, str(body["call_control_id"]), "/call_control_id")
-        if target is call:
-            raise errors.bad_request(
-                "A call cannot be bridged with itself.", pointer="/call_control_id", status=422
-            )
-        if target.state is CallState.PARKED:
-            raise errors.call_not_answered(pointer="/call_control_id")
-        if body.get("prevent_double_bridge") and target.bridged_to is not None:
-            raise errors.already_bridged()
-        _take_client_state(call, body)
-        call.park_after_unbridge = body.get("park_after_unbridge") == "self"
-        self.unbridge(call, now)
-        self.unbridge(target, now)
-        if target.state is CallState.INITIATED:
-            # Still ringing: bridged when it answers (play_ringtone's case in the spec).
-            target.bridge_on_answer_to = call
-            return OK, []
-        return OK, self.join(call, target, now)
-
-    def transfer(
-        self, call: Call, body: dict[str, Any], now: float
-    ) -> tuple[dict[str, Any], list[Effect]]:
-        _take_client_state(call, body)
-        call.park_after_unbridge = body.get("park_after_unbridge") == "self"
-        request = LegRequest(
-            tenant=call.tenant,
-            to=str(body["to"]),
-            # "This attribute will default to the `to` number of the original call if omitted."
-            from_number=str(body.get("from") or call.to),
-            connection_id=call.connection_id,
-            call_session_id=call.call_session_id,  # one session: "a transferred call"
-            client_state=body.get("target_leg_client_state"),
-            webhook_url=body.get("webhook_url") or call.webhook_url,
-            webhook_url_failover=call.webhook_url_failover,
-            timeout_secs=float(body.get("timeout_secs", 30)),
-            time_limit_secs=float(body.get("time_limit_secs", 14400)),
+def bridge(ctx: Context, call: Call, body: Body, now: float) -> Result:
+    target = live_call(ctx, call.tenant, str(body["call_control_id"]), "/call_control_id")
+    if target is call:
+        raise errors.bad_request(
+            "A call cannot be bridged with itself.", pointer="/call_control_id", status=422
         )
-        leg, effects = self._start_leg(request, now)
-        leg.bridge_on_answer_to = call
-        leg.party.takes_turns = not scripts_its_party(leg.scenario)
-        return OK, effects
+    if target.state is CallState.PARKED:
+        raise errors.call_not_answered(pointer="/call_control_id")
+    if body.get("prevent_double_bridge") and target.bridged_to is not None:
+        raise errors.already_bridged()
+    take_client_state(call, body)
+    call.park_after_unbridge = body.get("park_after_unbridge") == "self"
+    unbridge(call, now)
+    unbridge(target, now)
+    if target.state is CallState.INITIATED:
+        # Still ringing: bridged when it answers (play_ringtone's case in the spec).
+        target.bridge_on_answer_to = call
+        return OK, []
+    return OK, join(ctx, call, target, now)
 
-    # -- what answer and hangup mean for bridges -----------------------------------------------
 
-    def on_answered(self, call: Call, now: float) -> list[Effect]:
-        """A leg dialled to be bridged (transfer, bridge_on_answer, a ringing bridge target)."""
-        other = call.bridge_on_answer_to
-        call.bridge_on_answer_to = None
-        if other is None or other.state is not CallState.ANSWERED:
-            return []
-        self.unbridge(other, now)
-        return self.join(other, call, now)
+def transfer(ctx: Context, call: Call, body: Body, now: float) -> Result:
+    take_client_state(call, body)
+    call.park_after_unbridge = body.get("park_after_unbridge") == "self"
+    request = LegRequest(
+        tenant=call.tenant,
+        to=str(body["to"]),
+        # "This attribute will default to the `to` number of the original call if omitted."
+        from_number=str(body.get("from") or call.to),
+        connection_id=call.connection_id,
+        call_session_id=call.call_session_id,  # one session: "a transferred call"
+        client_state=body.get("target_leg_client_state"),
+        webhook_url=body.get("webhook_url") or call.webhook_url,
+        webhook_url_failover=call.webhook_url_failover,
+        timeout_secs=float(body.get("timeout_secs", 30)),
+        time_limit_secs=float(body.get("time_limit_secs", 14400)),
+    )
+    leg, effects = start_leg(ctx, request, now)
+    leg.bridge_on_answer_to = call
+    leg.party.takes_turns = not scripts_its_party(leg.scenario)
+    return OK, effects
 
-    def on_hangup(self, call: Call, now: float) -> list[Effect]:
-        """``call`` ended: its bridge ends, and the other leg with it unless it parks."""
-        other = call.bridged_to
-        self.unbridge(call, now)
-        if other is not None and other.is_alive and not other.park_after_unbridge:
-            return self._end_call(other, now, "normal_clearing", hangup_side(other), "200")
+
+# -- what answer and hangup mean for bridges ---------------------------------------------------
+
+
+def on_answered(ctx: Context, call: Call, now: float) -> list[Effect]:
+    """A leg dialled to be bridged (transfer, bridge_on_answer, a ringing bridge target)."""
+    other = call.bridge_on_answer_to
+    call.bridge_on_answer_to = None
+    if other is None or other.state is not CallState.ANSWERED:
         return []
-
-    # -- internals -----------------------------------------------------------------------------
-
-    def join(self, a: Call, b: Call, now: float) -> list[Effect]:
-        for this, other in ((a, b), (b, a)):
-            this.bridged_to = other
-            this.heard_peers.append(Hearing(other.party, now))
-        b.party.join(a.party, now)  # only a party without a script takes turns
-        a.party.join(b.party, now)
-        effects = self._webhook(a, events.call_bridged(a, self.ids.uuid4(), now))
-        return effects + self._webhook(b, events.call_bridged(b, self.ids.uuid4(), now))
-
-    @staticmethod
-    def unbridge(call: Call, now: float) -> None:
-        """End ``call``'s bridge, if any: neither leg hears the other from ``now`` on."""
-        other = call.bridged_to
-        if other is None:
-            return
-        for leg in (call, other):
-            leg.bridged_to = None
-            for hearing in leg.heard_peers:
-                hearing.close(now)
-
-    def live_call(self, tenant: str, call_control_id: str, pointer: str) -> Call:
-        """Another live call of the same account, named in a body."""
-        if not is_well_formed_call_control_id(call_control_id):
-            raise errors.invalid_call_control_id(pointer=pointer)
-        call = self._find(tenant, call_control_id)
-        if call is None or not call.is_alive:
-            raise errors.call_ended(pointer=pointer)
-        return call
+    unbridge(other, now)
+    return join(ctx, other, call, now)
 
 
-def _take_client_state(call: Call, body: dict[str, Any]) -> None:
-    if body.get("client_state") is not None:
-        call.client_state = body["client_state"]
+def leave_bridge(call: Call, now: float) -> Call | None:
+    """``call`` ended: its bridge ends. Returns the other leg when it must hang up too (it
+    did not ask to park)."""
+    other = call.bridged_to
+    unbridge(call, now)
+    if other is not None and other.is_alive and not other.park_after_unbridge:
+        return other
+    return None
+
+
+# -- internals ---------------------------------------------------------------------------------
+
+
+def join(ctx: Context, a: Call, b: Call, now: float) -> list[Effect]:
+    for this, other in ((a, b), (b, a)):
+        this.bridged_to = other
+        this.heard_peers.append(Hearing(other.party, now))
+    b.party.join(a.party, now)  # only a party without a script takes turns
+    a.party.join(b.party, now)
+    effects = ctx.webhook(a, events.call_bridged(a, ctx.ids.uuid4(), now))
+    return effects + ctx.webhook(b, events.call_bridged(b, ctx.ids.uuid4(), now))
+
+
+def unbridge(call: Call, now: float) -> None:
+    """End ``call``'s bridge, if any: neither leg hears the other from ``now`` on."""
+    other = call.bridged_to
+    if other is None:
+        return
+    for leg in (call, other):
+        leg.bridged_to = None
+        for hearing in leg.heard_peers:
+            hearing.close(now)
+
+
+def live_call(ctx: Context, tenant: str, call_control_id: str, pointer: str) -> Call:
+    """Another live call of the same account, named in a body."""
+    if not is_well_formed_call_control_id(call_control_id):
+        raise errors.invalid_call_control_id(pointer=pointer)
+    call = ctx.tenant(tenant).calls.get(call_control_id)
+    if call is None or not call.is_alive:
+        raise errors.call_ended(pointer=pointer)
+    return call

@@ -1,34 +1,23 @@
 """Call state machine (sans-IO): who may do what in which state.
 
 Outbound calls start ``initiated`` (dialling/ringing) and the far end answers; inbound calls
-start ``parked`` and the app answers. Either side may hang up. The two tables below are the
-whole behaviour: :data:`TRANSITIONS` for state changes, :data:`COMMAND_RULES` for which
-command a state refuses and with which Telnyx error.
+start ``parked`` and the app answers. Either side may hang up. :data:`TRANSITIONS` is the
+whole behaviour; which command a state refuses, and with which Telnyx error, is each
+command's ``refusals`` in the COMMANDS table (core/commands.py).
 """
 
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from mockserver import errors
 from mockserver.core.parties import Hearing, Party
 from mockserver.core.prompts import CallMedia
 from mockserver.core.recordings import Recording
 from mockserver.core.scenario import DEFAULT_SCENARIO, Scenario
-from mockserver.errors import TelnyxError
 
-__all__ = [
-    "COMMAND_RULES",
-    "MEDIA_COMMANDS",
-    "TRANSITIONS",
-    "Call",
-    "CallEvent",
-    "CallState",
-    "Command",
-]
+__all__ = ["TRANSITIONS", "Call", "CallEvent", "CallState"]
 
 
 class CallState(StrEnum):
@@ -44,103 +33,12 @@ class CallEvent(StrEnum):
     HANGUP = "hangup"
 
 
-class Command(StrEnum):
-    ANSWER = "answer"
-    HANGUP = "hangup"
-    RECORD_START = "record_start"
-    RECORD_STOP = "record_stop"
-    RECORD_PAUSE = "record_pause"
-    RECORD_RESUME = "record_resume"
-    SPEAK = "speak"
-    PLAYBACK_START = "playback_start"
-    PLAYBACK_STOP = "playback_stop"
-    GATHER = "gather"
-    GATHER_USING_SPEAK = "gather_using_speak"
-    GATHER_STOP = "gather_stop"
-    SEND_DTMF = "send_dtmf"
-    REJECT = "reject"
-    TRANSCRIPTION_START = "transcription_start"
-    TRANSCRIPTION_STOP = "transcription_stop"
-    BRIDGE = "bridge"
-    TRANSFER = "transfer"
-
-
 TRANSITIONS: dict[tuple[CallState, CallEvent], CallState] = {
     (CallState.INITIATED, CallEvent.FAR_END_ANSWERED): CallState.ANSWERED,
     (CallState.PARKED, CallEvent.APP_ANSWERED): CallState.ANSWERED,
     (CallState.INITIATED, CallEvent.HANGUP): CallState.ENDED,
     (CallState.PARKED, CallEvent.HANGUP): CallState.ENDED,
     (CallState.ANSWERED, CallEvent.HANGUP): CallState.ENDED,
-}
-
-
-def _not_incoming() -> TelnyxError:
-    return errors.bad_request("Only an incoming call that is parked can be answered.", status=422)
-
-
-def _already_answered() -> TelnyxError:
-    return errors.bad_request("This call has already been answered.", status=422)
-
-
-def _reject_not_incoming() -> TelnyxError:
-    return errors.bad_request("Only an incoming call that is parked can be rejected.", status=422)
-
-
-def _reject_answered() -> TelnyxError:
-    return errors.bad_request(
-        "This call has already been answered; it cannot be rejected (hang it up).", status=422
-    )
-
-
-def _before_audio() -> TelnyxError:
-    return TelnyxError.single(
-        422,
-        "90020",
-        "Call recording triggered before audio started",
-        "Call recording cannot be started until audio has commenced on the call.",
-    )
-
-
-_RECORDING_COMMANDS = (
-    Command.RECORD_START,
-    Command.RECORD_STOP,
-    Command.RECORD_PAUSE,
-    Command.RECORD_RESUME,
-)
-
-# Commands that need media on the call: refused with 90034 until it is answered.
-MEDIA_COMMANDS = (
-    Command.SPEAK,
-    Command.PLAYBACK_START,
-    Command.PLAYBACK_STOP,
-    Command.GATHER,
-    Command.GATHER_USING_SPEAK,
-    Command.GATHER_STOP,
-    Command.SEND_DTMF,
-    Command.TRANSCRIPTION_START,
-    Command.TRANSCRIPTION_STOP,
-)
-
-# Commands a state refuses; anything not listed is allowed (recording commands are then
-# checked against the recording state machine).
-COMMAND_RULES: dict[tuple[CallState, Command], Callable[[], TelnyxError]] = {
-    (CallState.INITIATED, Command.ANSWER): _not_incoming,
-    (CallState.INITIATED, Command.RECORD_START): _before_audio,
-    (CallState.INITIATED, Command.RECORD_STOP): errors.call_not_answered,
-    (CallState.INITIATED, Command.RECORD_PAUSE): errors.call_not_answered,
-    (CallState.INITIATED, Command.RECORD_RESUME): errors.call_not_answered,
-    **{(CallState.PARKED, command): errors.call_not_answered for command in _RECORDING_COMMANDS},
-    **{(CallState.INITIATED, command): errors.call_not_answered for command in MEDIA_COMMANDS},
-    **{(CallState.PARKED, command): errors.call_not_answered for command in MEDIA_COMMANDS},
-    # Bridging needs media on both legs: the path's leg must be answered (docs/fidelity.md).
-    (CallState.INITIATED, Command.BRIDGE): errors.call_not_answered,
-    (CallState.PARKED, Command.BRIDGE): errors.call_not_answered,
-    (CallState.INITIATED, Command.TRANSFER): errors.call_not_answered,
-    (CallState.PARKED, Command.TRANSFER): errors.call_not_answered,
-    (CallState.INITIATED, Command.REJECT): _reject_not_incoming,
-    (CallState.ANSWERED, Command.ANSWER): _already_answered,
-    (CallState.ANSWERED, Command.REJECT): _reject_answered,
-    **{(CallState.ENDED, command): errors.call_ended for command in Command},
 }
 
 
@@ -204,12 +102,6 @@ class Call:
     def recording(self, recording_id: str) -> Recording | None:
         """One of this call's recordings by id (None: not this call's)."""
         return self.recordings_by_id.get(recording_id)
-
-    def check_command(self, command: Command) -> None:
-        """Raise Telnyx's error when this state refuses ``command``."""
-        rule = COMMAND_RULES.get((self.state, command))
-        if rule is not None:
-            raise rule()
 
     def apply(self, event: CallEvent, now: float) -> CallState:
         target = TRANSITIONS.get((self.state, event))

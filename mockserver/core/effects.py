@@ -8,10 +8,26 @@ through ``Simulator.fire`` with its :class:`TimerKey`.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 
 from mockserver.core.events import WebhookEvent
 
-__all__ = ["Effect", "SendWebhook", "StartTimer", "TimerKey"]
+__all__ = ["Effect", "SendWebhook", "StartTimer", "TimerKey", "TimerKind"]
+
+
+class TimerKind(StrEnum):
+    """What a timer is for; :data:`mockserver.core.timers.TIMERS` maps each to its handler."""
+
+    ANSWER = "answer"  # the far end answers a Dial
+    RING_TIMEOUT = "ring_timeout"  # nobody answered within Dial's timeout_secs
+    TIME_LIMIT = "time_limit"  # Dial's time_limit_secs since answer
+    FAR_END_HANGUP = "far_end_hangup"  # the scenario's far end hangs up
+    PURGE = "purge"  # an ended call is forgotten
+    MAX_LENGTH = "max_length"  # record_start's max_length
+    SILENCE = "silence"  # record_start's timeout_secs of silence
+    PROMPT_END = "prompt_end"  # a speak or playback finishes
+    GATHER = "gather"  # the next key press of a gather, or its end
+    TRANSCRIPT = "transcript"  # the next line of a real-time transcription
 
 
 @dataclass(frozen=True)
@@ -31,7 +47,7 @@ class TimerKey:
     playback, a gather, a transcription); ``generation`` then counts steps within it.
     """
 
-    kind: str
+    kind: TimerKind
     tenant: str
     call_control_id: str
     recording_id: str | None = None

@@ -9,32 +9,11 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from mockserver.core.commands import COMMANDS
 from mockserver.spec.openapi_responses import complete_document
 from mockserver.spec.validation import SchemaRegistry
 
-__all__ = ["COMMAND_OPERATIONS", "build_document"]
-
-# action name -> (operationId, summary, request schema name)
-COMMAND_OPERATIONS: dict[str, tuple[str, str]] = {
-    "answer": ("AnswerCall", "Answer call"),
-    "hangup": ("HangupCall", "Hangup call"),
-    "record_start": ("StartCallRecord", "Recording start"),
-    "record_stop": ("StopCallRecording", "Recording stop"),
-    "record_pause": ("PauseCallRecording", "Record pause"),
-    "record_resume": ("ResumeCallRecording", "Record resume"),
-    "speak": ("SpeakCall", "Speak text"),
-    "playback_start": ("StartCallPlayback", "Play audio URL"),
-    "playback_stop": ("StopCallPlayback", "Stop audio playback"),
-    "gather": ("GatherCall", "Gather"),
-    "gather_using_speak": ("GatherUsingSpeak", "Gather using speak"),
-    "gather_stop": ("StopCallGather", "Gather stop"),
-    "send_dtmf": ("SendDTMF", "Send DTMF"),
-    "reject": ("RejectCall", "Reject a call"),
-    "transcription_start": ("StartCallTranscription", "Transcription start"),
-    "transcription_stop": ("StopCallTranscription", "Transcription stop"),
-    "bridge": ("BridgeCall", "Bridge calls"),
-    "transfer": ("TransferCall", "Transfer call"),
-}
+__all__ = ["build_document"]
 
 _ERROR_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -187,14 +166,14 @@ def build_document(registry: SchemaRegistry) -> dict[str, Any]:
             }
         },
     }
-    for action, (operation_id, summary) in COMMAND_OPERATIONS.items():
-        paths[f"/v2/calls/{{call_control_id}}/actions/{action}"] = {
+    for command, spec in COMMANDS.items():
+        paths[f"/v2/calls/{{call_control_id}}/actions/{command}"] = {
             "post": {
-                "operationId": operation_id,
-                "summary": summary,
+                "operationId": spec.operation_id,
+                "summary": spec.summary,
                 "security": [{"bearerAuth": []}],
                 "parameters": [_CALL_ID_PARAM],
-                "requestBody": _json_body(f"#/components/schemas/{action}"),
+                "requestBody": _json_body(f"#/components/schemas/{spec.schema}"),
                 "responses": {
                     "200": _ok("#/components/schemas/CallControlCommandResult"),
                     "404": _errors_response("No such recording"),

@@ -7,13 +7,11 @@ import asyncio
 from aiohttp import web
 
 from mockserver import errors
-from mockserver.core.calls import Command
+from mockserver.core.commands import COMMANDS, command_named
 from mockserver.runtime.mock import MockServer
 from mockserver.web.pipeline import MOCK, TENANT, json_response, read_json_object
 
 __all__ = ["add_routes"]
-
-_COMMANDS = {command.value: command for command in Command}
 
 
 async def _scripted_latency(mock: MockServer) -> None:
@@ -45,10 +43,10 @@ async def get_call(request: web.Request) -> web.Response:
 async def call_command(request: web.Request) -> web.Response:
     mock = request.app[MOCK]
     await _scripted_latency(mock)
-    command = _COMMANDS.get(request.match_info["action"])
+    command = command_named(request.match_info["action"])
     if command is None:
         raise errors.route_not_found(request.path)
-    body = mock.schemas.validate(command.value, await read_json_object(request))
+    body = mock.schemas.validate(COMMANDS[command].schema, await read_json_object(request))
     # Validation, dedup and the state change happen in one synchronous step, so concurrent
     # requests carrying the same command_id cannot both take effect.
     result, effects = mock.simulator.command(

@@ -243,7 +243,7 @@ async def load_scenario_route(request: web.Request) -> web.Response:
                 )
     except ScenarioError as exc:
         raise errors.TelnyxError.single(422, "10015", "Invalid scenario", str(exc)) from exc
-    mock.simulator.scenario = scenario
+    mock.simulator.use_scenario(scenario)
     return json_response(
         {"data": {"result": "ok", "name": scenario.name, "description": scenario.description}}
     )

@@ -8,7 +8,9 @@ from typing import Any
 import pytest
 
 from mockserver.core import calls, recordings
-from mockserver.core.calls import COMMAND_RULES, MEDIA_COMMANDS, Call, CallEvent, CallState, Command
+from mockserver.core.calls import Call, CallEvent, CallState
+from mockserver.core.commands import COMMANDS, NEEDS_ANSWER, Command, check_command
+from mockserver.core.effects import TimerKind
 from mockserver.core.recordings import (
     IllegalTransition,
     Recording,
@@ -22,6 +24,25 @@ from mockserver.ids import IdFactory
 
 T0 = 1_790_000_000.0
 KEY = "KEY_UNIT"
+
+# speak, playback, gather, send_dtmf, transcription: they need media on the call.
+MEDIA_COMMANDS = {
+    Command.SPEAK,
+    Command.PLAYBACK_START,
+    Command.PLAYBACK_STOP,
+    Command.GATHER,
+    Command.GATHER_USING_SPEAK,
+    Command.GATHER_STOP,
+    Command.SEND_DTMF,
+    Command.TRANSCRIPTION_START,
+    Command.TRANSCRIPTION_STOP,
+}
+# What the COMMANDS table refuses, as (state, command) -> the refusal.
+COMMAND_RULES = {
+    (state, command): refusal
+    for command, spec in COMMANDS.items()
+    for state, refusal in spec.refusals.items()
+}
 
 # (state, command) -> (HTTP status, Telnyx code) that Telnyx answers; everything else is allowed.
 EXPECTED_REFUSALS: dict[tuple[CallState, Command], tuple[int, str]] = {
@@ -96,7 +117,7 @@ def test_command_rules_table_lists_exactly_the_refusals_telnyx_makes() -> None:
 def test_refused_command_raises_the_listed_telnyx_error(state: CallState, command: Command) -> None:
     call = make_call(state)
     with pytest.raises(TelnyxError) as caught:
-        call.check_command(command)
+        check_command(call, command)
     status, code = EXPECTED_REFUSALS[(state, command)]
     assert caught.value.status == status
     assert [item.code for item in caught.value.items] == [code]
@@ -106,7 +127,7 @@ def test_refused_command_raises_the_listed_telnyx_error(state: CallState, comman
 
 def test_ended_call_error_is_telnyx_call_has_already_ended() -> None:
     with pytest.raises(TelnyxError) as caught:
-        make_call(CallState.ENDED).check_command(Command.HANGUP)
+        check_command(make_call(CallState.ENDED), Command.HANGUP)
     item = caught.value.items[0]
     assert (item.code, item.title) == ("90018", "Call has already ended")
     assert item.detail == "This call is no longer active and can't receive commands."
@@ -114,7 +135,7 @@ def test_ended_call_error_is_telnyx_call_has_already_ended() -> None:
 
 def test_record_start_before_audio_is_90020_with_telnyx_wording() -> None:
     with pytest.raises(TelnyxError) as caught:
-        make_call(CallState.INITIATED).check_command(Command.RECORD_START)
+        check_command(make_call(CallState.INITIATED), Command.RECORD_START)
     item = caught.value.items[0]
     assert item.title == "Call recording triggered before audio started"
     assert item.detail == "Call recording cannot be started until audio has commenced on the call."
@@ -122,7 +143,7 @@ def test_record_start_before_audio_is_90020_with_telnyx_wording() -> None:
 
 @pytest.mark.parametrize(("state", "command"), ALLOWED, ids=str)
 def test_allowed_command_does_not_raise(state: CallState, command: Command) -> None:
-    make_call(state).check_command(command)
+    check_command(make_call(state), command)
 
 
 def test_allowed_commands_are_the_expected_ones() -> None:
@@ -135,18 +156,15 @@ def test_allowed_commands_are_the_expected_ones() -> None:
     }
 
 
-def test_media_commands_are_every_command_that_needs_audio() -> None:
-    assert set(MEDIA_COMMANDS) == {
-        Command.SPEAK,
-        Command.PLAYBACK_START,
-        Command.PLAYBACK_STOP,
-        Command.GATHER,
-        Command.GATHER_USING_SPEAK,
-        Command.GATHER_STOP,
-        Command.SEND_DTMF,
-        Command.TRANSCRIPTION_START,
-        Command.TRANSCRIPTION_STOP,
-    }
+def test_every_command_is_in_the_commands_table() -> None:
+    assert set(COMMANDS) == set(Command)
+
+
+def test_commands_refused_only_until_answer_are_media_recording_control_and_bridging() -> None:
+    needs_answer = {command for command, spec in COMMANDS.items() if spec.refusals is NEEDS_ANSWER}
+    recording_control = {Command.RECORD_STOP, Command.RECORD_PAUSE, Command.RECORD_RESUME}
+    bridging = {Command.BRIDGE, Command.TRANSFER}
+    assert needs_answer == MEDIA_COMMANDS | recording_control | bridging
 
 
 @pytest.mark.parametrize(("state", "event"), list(itertools.product(CallState, CallEvent)), ids=str)
@@ -328,7 +346,9 @@ def test_fire_ignores_a_max_length_timer_while_paused() -> None:
     (timer,) = timers(start(sim, ccid, t, max_length=5), "max_length")
     sim.command(KEY, ccid, Command.RECORD_PAUSE, {}, t + 1)
     # A key forged with the paused generation is still ignored: paused recordings do not stop.
-    paused_key = TimerKey("max_length", KEY, ccid, timer.key.recording_id, timer.key.generation + 1)
+    paused_key = TimerKey(
+        TimerKind.MAX_LENGTH, KEY, ccid, timer.key.recording_id, timer.key.generation + 1
+    )
     assert sim.fire(paused_key, t + 5) == []
     call = sim.find_call(KEY, ccid)
     assert call is not None and call.active_recording is not None
@@ -346,7 +366,7 @@ def test_fire_ignores_timers_of_ended_or_unknown_calls() -> None:
     assert sim.fire(purge.key, purge.at) == []
     assert sim.find_call(KEY, ccid) is None
     assert sim.fire(timer.key, timer.at) == []  # the call is gone: nothing to do
-    assert sim.fire(TimerKey("answer", "NOBODY", ccid), t) == []
+    assert sim.fire(TimerKey(TimerKind.ANSWER, "NOBODY", ccid), t) == []
 
 
 def test_silence_timer_is_armed_at_the_computed_media_time() -> None:

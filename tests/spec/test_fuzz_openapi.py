@@ -155,4 +155,4 @@ def test_every_operation_answers_as_documented(
     finally:
         # A fuzzed scenario may script API latency or faults: the next case starts clean.
         assert server.mock is not None
-        server.mock.simulator.scenario = DEFAULT_SCENARIO
+        server.mock.simulator.use_scenario(DEFAULT_SCENARIO)

@@ -9,8 +9,7 @@ import pytest
 import yaml
 from referencing import Registry
 
-from mockserver.core.calls import MEDIA_COMMANDS, Command
-from mockserver.spec.openapi import COMMAND_OPERATIONS
+from mockserver.core.commands import COMMANDS, Command
 from mockserver.spec.validation import bundled_schema_dir
 from tests.conftest import API_KEY, Harness, MakeHarness
 from tests.spec_helpers import SPEC_URI
@@ -24,7 +23,17 @@ from tests.web.media_support import (
     pointers,
 )
 
-MEDIA = [command.value for command in MEDIA_COMMANDS]
+MEDIA = [
+    "speak",
+    "playback_start",
+    "playback_stop",
+    "gather",
+    "gather_using_speak",
+    "gather_stop",
+    "send_dtmf",
+    "transcription_start",
+    "transcription_stop",
+]
 
 # -- validation: each command's body is checked against its schema (built from the spec) -------
 
@@ -275,8 +284,7 @@ def spec_operations(telnyx_spec: Registry[Any]) -> dict[str, str]:
 def test_every_command_has_the_spec_operation_id(
     command: Command, spec_operations: dict[str, str]
 ) -> None:
-    operation_id, _ = COMMAND_OPERATIONS[command.value]
-    assert spec_operations[command.value] == operation_id
+    assert spec_operations[command.value] == COMMANDS[command].operation_id
 
 
 async def test_openapi_serves_every_command_with_its_schema_file(harness: Harness) -> None:
