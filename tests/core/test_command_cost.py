@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from mockserver.core.calls import Command
+from mockserver.core.commands import Command
 from mockserver.core.effects import StartTimer
 from mockserver.core.recordings import Recording
 from mockserver.core.simulator import Simulator
