@@ -33,6 +33,8 @@ __all__ = [
     "route_not_found",
     "unexpected_error",
     "unsupported_media_type",
+    "webhook_to_control_api",
+    "webhook_url_is_the_mock",
 ]
 
 DOCS_URL = "https://developers.telnyx.com/docs/overview/errors/{code}"
@@ -275,4 +277,26 @@ def recording_not_found(pointer: str = "/recording_id") -> TelnyxError:
         "Recording not found",
         "The recording could not be found. Please check the recording_id and try again.",
         pointer=pointer,
+    )
+
+
+def webhook_url_is_the_mock(pointer: str) -> TelnyxError:
+    """A webhook URL that reaches the mock's own control API (a redeliver route looped)."""
+    return TelnyxError.single(
+        422,
+        "10015",
+        "Bad Request",
+        "This URL reaches the mock's own control API (/_mock/ on its own port); webhooks are"
+        " never delivered there.",
+        pointer=pointer,
+    )
+
+
+def webhook_to_control_api() -> TelnyxError:
+    """A signed webhook arriving at /_mock/ (through a proxy or another port): never acted on."""
+    return TelnyxError.single(
+        403,
+        "10010",
+        "Authorization failed",
+        "Webhooks are never delivered to the mock's control API (/_mock/).",
     )

@@ -45,7 +45,7 @@ class MediaLinks:
         name = recording.file_name.rsplit(".", 1)[0] + f".{fmt}"
         signature = self._signature(recording.id, fmt, expires)
         return (
-            f"{self.base_url}/_media/recordings/{recording.id}/{quote(name)}"
+            f"{self.base_url}/_media/recordings/{recording.id}/{quote(name, safe='')}"
             f"?X-Mock-Expires={expires}&X-Mock-Signature={signature}"
         )
 

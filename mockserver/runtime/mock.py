@@ -8,8 +8,10 @@ Nothing here knows HTTP routes: the web layer holds a MockServer and calls it.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
+
+from yarl import URL
 
 from mockserver.config import ServerConfig
 from mockserver.core.effects import Effect, SendWebhook, StartTimer, TimerKey
@@ -41,9 +43,22 @@ class MockServer:
     seed: int  # --seed, or the one drawn for this run: ids and audio follow from it
     hub: Hub = field(default_factory=Hub)  # change notices for the dashboard's live view
     command_log: CommandLog = field(default_factory=CommandLog)
+    # Called on reset with the ids of the recordings forgotten (None: every recording).
+    reset_hooks: list[Callable[[Collection[str] | None], None]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.dispatcher.on_journal = self._journaled
+        self.dispatcher.own_port = self._own_port
+
+    def _own_port(self) -> int | None:
+        try:
+            return URL(self.links.base_url).port
+        except ValueError:
+            return None
+
+    def is_own_control_url(self, url: str) -> bool:
+        """``url`` would reach this mock's /_mock/ routes (refused as a webhook URL)."""
+        return self.dispatcher.refuses(url)
 
     def _journaled(self, attempt: DeliveryAttempt) -> None:
         # Rendered only for a listening dashboard: the journal line itself is what is kept.
@@ -79,7 +94,14 @@ class MockServer:
         return self.clock.now()
 
     def reset(self, tenant: str | None = None) -> None:
+        # The recordings going away (None: all), for whoever keeps files of them.
+        forgotten: list[str] | None = None
+        if tenant is not None:
+            state = self.simulator.tenants.get(tenant)
+            forgotten = list(state.recordings) if state is not None else []
         self.simulator.reset(tenant)
+        for hook in list(self.reset_hooks):
+            hook(forgotten)
         self.dispatcher.forget(tenant)
         self.command_log.forget(tenant)
         self.hub.publish("resync", tenant=tenant)

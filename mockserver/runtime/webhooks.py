@@ -12,6 +12,8 @@ import asyncio
 import itertools
 import json
 import logging
+import posixpath
+import re
 import time
 from collections import deque
 from collections.abc import Callable
@@ -19,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import aiohttp
+from yarl import URL
 
 from mockserver.core.events import WebhookEvent
 from mockserver.core.signing import WebhookSigner
@@ -26,10 +29,37 @@ from mockserver.ids import iso_timestamp
 from mockserver.runtime.activity_log import log_webhook_attempt
 from mockserver.runtime.clock import SimClock
 
-__all__ = ["DeliveryAttempt", "WebhookDispatcher"]
+__all__ = ["DeliveryAttempt", "WebhookDispatcher", "targets_control_api"]
 
 
 USER_AGENT = "telnyx-webhooks"
+# Bytes of a receiver's answer read at most: only its status matters. Reading a 400 MiB answer
+# whole cost 862 MiB of RSS; a small answer is read to its end so the connection is reused.
+MAX_ANSWER_BYTES = 16 * 1024
+REFUSED = (
+    "refused: this URL is the mock's own control API (/_mock/ on its own port); "
+    "webhooks are never delivered there"
+)
+
+
+def targets_control_api(url: str, own_port: int | None) -> bool:
+    """True if ``url`` reaches this mock's ``/_mock/`` routes: its path (normalised, as the
+    router will see it) is ``/_mock`` or below, on the mock's own port, whatever the host
+    (any name can point back here)."""
+    if own_port is None:
+        return False
+    try:
+        parsed = URL(url)
+        port = parsed.port
+    except (ValueError, TypeError):
+        return False
+    if port != own_port:
+        return False
+    # normpath keeps a leading "//" (POSIX lets it mean something else): collapse first.
+    path = posixpath.normpath(re.sub("/+", "/", "/" + parsed.path))
+    return path == "/_mock" or path.startswith("/_mock/")
+
+
 MAX_IN_FLIGHT = 100  # concurrent delivery attempts; aiohttp's default connection limit
 
 
@@ -114,10 +144,13 @@ class WebhookDispatcher:
         self._slots = asyncio.Semaphore(MAX_IN_FLIGHT)
         self._ready: deque[tuple[str, str]] = deque()  # calls waiting for a free pump
         self.on_journal: Callable[[DeliveryAttempt], None] | None = None  # the dashboard's hook
+        # The mock's own port (once listening): URLs reaching its /_mock/ routes are refused.
+        self.own_port: Callable[[], int | None] = lambda: None
 
     async def start(self) -> None:
+        # No automatic decompression: a 1 MiB gzip bomb inflated on the event loop held it 2.9 s.
         self._session = aiohttp.ClientSession(
-            timeout=self.timeout, headers={"User-Agent": USER_AGENT}
+            timeout=self.timeout, headers={"User-Agent": USER_AGENT}, auto_decompress=False
         )
 
     async def close(self) -> None:
@@ -202,11 +235,25 @@ class WebhookDispatcher:
         if not urls:
             self._record_final(pending, "no webhook URL: set webhook_url on Dial or --webhook-url")
             return True
+        sent = False
         for url in urls:
             pending.attempts += 1
+            if self.refuses(url):
+                self._journal_refused(pending, url)
+                continue
+            sent = True
             if await self._attempt(pending, url):
                 return True
-        return False
+        return not sent  # every URL refused: final, nothing to retry
+
+    def refuses(self, url: str) -> bool:
+        """The mock never posts to its own control routes (a redeliver URL looped forever)."""
+        return targets_control_api(url, self.own_port())
+
+    def _journal_refused(self, pending: _Pending, url: str) -> None:
+        envelope = pending.event.envelope(pending.attempts, url)
+        self._journal(pending, url, None, 0.0, REFUSED, "refused", envelope)
+        pending.last_error = REFUSED
 
     async def _attempt(self, pending: _Pending, url: str) -> bool:
         # At most MAX_IN_FLIGHT attempts at once (aiohttp's connection limit): 10,000 calls
@@ -237,7 +284,10 @@ class WebhookDispatcher:
                 url, data=body, headers=headers, allow_redirects=False
             ) as response:
                 status = response.status
-                await response.read()
+                try:
+                    await _read_capped(response)
+                except (TimeoutError, aiohttp.ClientError, OSError):
+                    response.close()  # the status is the answer; the body never mattered
             if not 200 <= status < 300:
                 error = f"HTTP {status}"
         except TimeoutError:
@@ -327,7 +377,9 @@ class WebhookDispatcher:
             if queued.event.event_id == entry.event_id:  # still retrying: count on after this
                 queued.attempts = max(queued.attempts, pending.attempts)
         urls = [entry.url] if entry.url else self._urls(entry.event)
-        if urls:
+        if urls and self.refuses(urls[0]):
+            self._journal_refused(pending, urls[0])  # a redeliver cannot trigger itself
+        elif urls:
             await self._attempt(pending, urls[0])
         else:
             self._record_final(pending, "no webhook URL: set webhook_url on Dial or --webhook-url")
@@ -407,3 +459,14 @@ class WebhookDispatcher:
                 reported.append(self.journal[-1])
         self._queues.clear()
         return reported
+
+
+async def _read_capped(response: aiohttp.ClientResponse) -> None:
+    """Read the answer's body up to MAX_ANSWER_BYTES; past that, drop the connection."""
+    received = 0
+    while received <= MAX_ANSWER_BYTES:
+        chunk = await response.content.read(MAX_ANSWER_BYTES + 1 - received)
+        if not chunk:
+            return
+        received += len(chunk)
+    response.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 from aiohttp import web
 
@@ -22,10 +23,24 @@ async def _scripted_latency(mock: MockServer) -> None:
         await asyncio.sleep(latency)
 
 
+WEBHOOK_URL_FIELDS = ("webhook_url", "webhook_url_failover")
+
+
+def refuse_own_webhook_urls(mock: MockServer, body: dict[str, Any]) -> None:
+    """422 for a webhook URL reaching the mock's own /_mock/ routes: each retry of a webhook
+    posted to ``/_mock/webhooks/1/redeliver`` redelivered it, forever; ``/_mock/reset`` let a
+    Dial body wipe every tenant."""
+    for name in WEBHOOK_URL_FIELDS:
+        url = body.get(name)
+        if isinstance(url, str) and mock.is_own_control_url(url):
+            raise errors.webhook_url_is_the_mock(f"/{name}")
+
+
 async def dial(request: web.Request) -> web.Response:
     mock = request.app[MOCK]
     await _scripted_latency(mock)
     body = mock.schemas.validate("dial", await read_json_object(request))
+    refuse_own_webhook_urls(mock, body)
     data, effects = mock.simulator.dial(request[TENANT], body, mock.now())
     mock.apply(effects)
     return json_response({"data": data})
@@ -47,6 +62,7 @@ async def call_command(request: web.Request) -> web.Response:
     if command is None:
         raise errors.route_not_found(request.path)
     body = mock.schemas.validate(COMMANDS[command].schema, await read_json_object(request))
+    refuse_own_webhook_urls(mock, body)
     # Validation, dedup and the state change happen in one synchronous step, so concurrent
     # requests carrying the same command_id cannot both take effect.
     result, effects = mock.simulator.command(

@@ -20,7 +20,12 @@ from mockserver.spec.scenario_files import (
     load_bundled_scenario,
     load_scenario_text,
 )
-from mockserver.web.control_auth import control_tenant, control_token_middleware
+from mockserver.web.calls import refuse_own_webhook_urls
+from mockserver.web.control_auth import (
+    control_tenant,
+    control_token_middleware,
+    refuse_webhooks_middleware,
+)
 from mockserver.web.pipeline import MOCK, json_response, read_json_object
 
 __all__ = ["build_control_app"]
@@ -151,6 +156,7 @@ async def inject_call(request: web.Request) -> web.Response:
     ]
     if problems:
         raise errors.TelnyxError(422, problems)
+    refuse_own_webhook_urls(mock, body)
     call, effects = mock.simulator.inject_inbound(
         str(tenant),
         to=body["to"],
@@ -250,7 +256,7 @@ async def load_scenario_route(request: web.Request) -> web.Response:
 
 
 def build_control_app(mock: MockServer) -> web.Application:
-    app = web.Application(middlewares=[control_token_middleware])
+    app = web.Application(middlewares=[refuse_webhooks_middleware, control_token_middleware])
     app[MOCK] = mock
     app.router.add_get("/health", health)
     app.router.add_post("/reset", reset)

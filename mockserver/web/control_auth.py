@@ -16,7 +16,7 @@ from aiohttp import web
 from mockserver import errors
 from mockserver.web.pipeline import MOCK, Handler, bearer_key
 
-__all__ = ["control_tenant", "control_token_middleware"]
+__all__ = ["control_tenant", "control_token_middleware", "refuse_webhooks_middleware"]
 
 
 def _presented_token(request: web.Request) -> str | None:
@@ -76,3 +76,12 @@ def control_tenant(request: web.Request, body: dict[str, Any]) -> str:
             pointer="/api_key",
         )
     return bearer_key(request)
+
+
+@web.middleware
+async def refuse_webhooks_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """A signed webhook is never a control request: whatever URL led a webhook here (a proxy,
+    a mapped port), the mock does not act on it, so no webhook can reset or redeliver."""
+    if "Telnyx-Signature-Ed25519" in request.headers:
+        raise errors.webhook_to_control_api()
+    return await handler(request)

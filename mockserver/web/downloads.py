@@ -13,7 +13,7 @@ import os
 import re
 import shutil
 import tempfile
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Collection, Iterator
 from pathlib import Path
 from typing import BinaryIO
 
@@ -90,6 +90,10 @@ async def download(request: web.Request) -> web.StreamResponse:
         path = await _mp3_file(request.app, recording, spec)
         # Opened before it is measured: a concurrent DELETE cannot pull it from under us.
         with path.open("rb") as handle:
+            if mock.simulator.find_recording(recording.id) is None:
+                # Reset (or deleted) while it was being encoded: this answer still gets it,
+                # the disk does not keep it.
+                forget_file(request.app, recording.id)
             size = os.fstat(handle.fileno()).st_size
             return await _send(request, "mp3", size, lambda a, b: _read(handle, a, b))
     return await _send(
@@ -158,7 +162,21 @@ async def _media_dir_ctx(app: web.Application) -> AsyncIterator[None]:
     directory = Path(tempfile.mkdtemp(prefix="mockserver-media-"))
     app[MEDIA_DIR] = directory
     app[MP3_LOCKS] = {}
+
+    def purge(recording_ids: Collection[str] | None) -> None:
+        # POST /_mock/reset (the pytest fixture's, before every test) frees the disk too: a
+        # 4-hour MP3 is 112 MiB, and a session used to keep every one it had encoded.
+        if recording_ids is None:
+            for path in directory.iterdir():
+                path.unlink(missing_ok=True)
+            app[MP3_LOCKS].clear()
+            return
+        for recording_id in recording_ids:
+            forget_file(app, recording_id)
+
+    app[MOCK].reset_hooks.append(purge)
     yield
+    app[MOCK].reset_hooks.remove(purge)
     shutil.rmtree(directory, ignore_errors=True)
 
 

@@ -130,7 +130,8 @@ async def test_yaml_aliases_are_refused_without_stalling_the_loop(harness: Harne
     async with loop_stall() as stall:
         status, body = await post_yaml(harness, text)
     assert status == 422 and "aliases" in detail(body), body
-    assert stall[0] < 1.0, f"loop stalled {stall[0]:.3f} s"
+    # A bound, not a timing claim: generous for a loaded 2-core machine, far below 34 s.
+    assert stall[0] < 3.0, f"loop stalled {stall[0]:.3f} s"
 
 
 async def test_scenario_parsing_runs_off_the_event_loop(
@@ -171,4 +172,9 @@ async def test_many_matching_rules_over_a_long_transcript_do_not_stall_a_dial(
     async with loop_stall() as stall:
         for _ in range(3):
             await harness.dial()
-    assert stall[0] < 0.5, f"loop stalled {stall[0]:.3f} s"
+    assert stall[0] < 3.0, f"loop stalled {stall[0]:.3f} s"
+    # Why it is cheap: the variant is built once, and shares the base's transcript.
+    scenario = harness.mock.simulator.scenario
+    variant = scenario.for_call(to="+13125550100", connection_id="1")
+    assert variant is scenario.for_call(to="+13125550100", connection_id="1")
+    assert variant.source["transcript"] is scenario.source["transcript"]

@@ -18,7 +18,7 @@ from mutagen.mp3 import MP3
 from yarl import URL
 
 from mockserver.core.scenario import DEFAULT_SCENARIO, Scenario, SpeechSpan
-from tests.conftest import START, Harness, MakeHarness
+from tests.conftest import API_KEY, START, Harness, MakeHarness
 
 RATE = 8000
 MP3_FRAME_SAMPLES = 576  # MPEG-2/2.5 Layer III at 8 kHz
@@ -39,16 +39,17 @@ async def record(
     options: dict[str, Any] | None = None,
     seconds: float = 4.0,
     end: str | None = "record_stop",
+    key: str = API_KEY,
 ) -> Recorded:
     """Answered call → record_start → ``seconds`` → ``end`` (None: let it stop itself)."""
-    ccid = await h.answered_call()
+    ccid = await h.answered_call(key)
     seen = len(h.receiver.received)  # receivers are shared by every harness of a test
     body = {"format": "wav", "channels": "dual", **(options or {})}
-    status, response = await h.command(ccid, "record_start", body)
+    status, response = await h.command(ccid, "record_start", body, key=key)
     assert status == 200, response
     await h.advance(seconds)
     if end is not None:
-        status, response = await h.command(ccid, end)
+        status, response = await h.command(ccid, end, key=key)
         assert status == 200, response
     await h.advance(1)  # the default scenario saves the recording 1 s after it stops
     saved = [

@@ -5,15 +5,23 @@ Scenario defects (4, 5, 6's YAML, 7's bounds, 12) are in tests/scenarios/test_sc
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import gzip
 import json
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 
 import pytest
+from aiohttp import web
+from yarl import URL
 
 from mockserver.core.scenario import DEFAULT_SCENARIO
-from tests.conftest import API_KEY, Harness, MakeHarness
+from mockserver.web.downloads import MEDIA_DIR
+from tests.conftest import API_KEY, OTHER_KEY, Harness, MakeHarness, loop_stall
 from tests.web.media_support import inbound
 from tests.web.telnyx_errors import error_items, send
+from tests.web.test_downloads import fetch, record
 from tests.web.test_hostile import raw_request
 
 TOKEN = "control-secret"
@@ -129,3 +137,241 @@ async def test_an_inbound_call_answered_in_time_is_not_cancelled(harness: Harnes
 def test_hugeinteger_is_beyond_pythons_int_limit() -> None:
     with pytest.raises(ValueError):
         json.loads(HUGE_INTEGER)
+
+
+# -- defect 1: a webhook URL pointing at the mock itself ---------------------------------------
+
+
+def own_url(h: Harness, path: str) -> str:
+    return f"{h.mock.links.base_url}{path}"
+
+
+SELF_PATHS = [
+    "/_mock/webhooks/1/redeliver",
+    "/_mock/reset",
+    "/_mock",
+    "/hooks/../_mock/reset",
+    "//_mock//reset",
+]
+
+
+@pytest.mark.parametrize("path", SELF_PATHS)
+@pytest.mark.parametrize("field", ["webhook_url", "webhook_url_failover"])
+async def test_dial_refuses_a_webhook_url_on_the_mocks_own_control_api(
+    harness: Harness, path: str, field: str
+) -> None:
+    body = {
+        "connection_id": "1",
+        "to": "+13125550100",
+        "from": "+13125550111",
+        field: own_url(harness, path),
+    }
+    response = await send(harness, "POST", "/v2/calls", json.dumps(body))
+    [item] = await error_items(response, 422)
+    assert (item["code"], item["source"]["pointer"]) == ("10015", f"/{field}")
+    assert harness.mock.simulator.tenants.get(API_KEY) is None or not (
+        harness.mock.simulator.tenants[API_KEY].calls
+    )
+
+
+async def test_any_host_name_for_the_mocks_port_is_the_mock(harness: Harness) -> None:
+    port = harness.client.server.port
+    url = f"http://localhost:{port}/_mock/reset"
+    status, body = await harness.post(
+        "/v2/calls",
+        {"connection_id": "1", "to": "+13125550100", "from": "+13125550111", "webhook_url": url},
+    )
+    assert status == 422, body
+
+
+async def test_answer_and_injected_calls_refuse_the_mocks_own_control_api(
+    harness: Harness,
+) -> None:
+    call = await inbound(harness)
+    url = own_url(harness, "/_mock/reset")
+    status, body = await harness.command(call, "answer", {"webhook_url": url})
+    assert (status, body["errors"][0]["source"]["pointer"]) == (422, "/webhook_url")
+    status, body = await harness.post(
+        "/_mock/calls",
+        {"to": "+13125550100", "from": "+13125550199", "connection_id": "1", "webhook_url": url},
+    )
+    assert status == 422, body
+
+
+async def test_a_default_webhook_url_on_the_mock_is_journaled_as_refused_once(
+    harness: Harness,
+) -> None:
+    harness.mock.dispatcher.default_url = own_url(harness, "/_mock/webhooks/1/redeliver")
+    status, _ = await harness.post(
+        "/v2/calls", {"connection_id": "1", "to": "+13125550100", "from": "+13125550111"}
+    )
+    assert status == 200
+    await harness.advance(60)  # every retry would have come round by now
+    journal = list(harness.mock.dispatcher.journal)
+    assert {line.outcome for line in journal} == {"refused"}
+    assert len(journal) == len({line.event_id for line in journal})  # one line per event
+
+
+async def test_a_webhook_that_reaches_the_control_api_anyway_is_refused_and_bounded(
+    harness: Harness,
+) -> None:
+    # As through a proxy or a mapped port: the URL does not look like the mock's own.
+    harness.mock.dispatcher.own_port = lambda: None
+    other = await harness.answered_call(key="KEY_TENANT_B")
+    looping = await harness.dial(webhook_url=own_url(harness, "/_mock/webhooks/1/redeliver"))
+    await harness.dial(webhook_url=own_url(harness, "/_mock/reset"))
+    await harness.advance(60)
+    lines = [line for line in harness.mock.dispatcher.journal if line.tenant == API_KEY]
+    # 1 + 2 retries per event, each refused by the control API with 403; nothing reset.
+    assert {line.status for line in lines if line.outcome == "failed"} == {403}
+    events = {line.event_id for line in lines}
+    assert len(lines) <= 4 * len(events)
+    assert harness.mock.simulator.find_call("KEY_TENANT_B", other) is not None
+    [entry] = [line for line in lines if line.call_control_id == looping["call_control_id"]][:1]
+    # Redeliver that line now that the port is known: refused, one line, no loop.
+    harness.mock.dispatcher.own_port = lambda: harness.client.server.port
+    before = len(harness.mock.dispatcher.journal)
+    status, body = await harness.post(f"/_mock/webhooks/{entry.seq}/redeliver", {}, key=None)
+    assert (status, body["data"]["outcome"]) == (200, "refused")
+    await harness.advance(60)
+    assert len(harness.mock.dispatcher.journal) == before + 1
+
+
+async def test_a_signed_request_to_the_control_api_is_403(harness: Harness) -> None:
+    response = await send(
+        harness,
+        "POST",
+        "/_mock/reset",
+        "{}",
+        key=None,
+        headers={"Telnyx-Signature-Ed25519": "x", "Telnyx-Timestamp": "1"},
+    )
+    [item] = await error_items(response, 403)
+    assert item["code"] == "10010"
+
+
+# -- defect 3: the webhook sender read the receiver's whole answer -----------------------------
+
+
+def answering(h: Harness, respond: Callable[[web.Request], Awaitable[web.StreamResponse]]) -> None:
+    h.receiver.behaviour = respond
+
+
+async def test_a_huge_answer_is_not_read_and_the_webhook_counts_as_delivered(
+    make_harness: MakeHarness,
+) -> None:
+    h = await make_harness()
+    sent = [0]
+
+    async def huge(request: web.Request) -> web.StreamResponse:
+        response = web.StreamResponse()
+        response.content_length = 64 * 1024 * 1024
+        await response.prepare(request)
+        chunk = b"x" * 65536
+        with contextlib.suppress(ConnectionError):
+            for _ in range(1024):
+                await response.write(chunk)
+                sent[0] += len(chunk)
+        return response
+
+    answering(h, huge)
+    await h.dial()
+    await h.advance(0)
+    [line] = list(h.mock.dispatcher.journal)
+    assert (line.outcome, line.status) == ("delivered", 200)
+    # The mock dropped the connection after 16 KiB: the receiver got only as far as the
+    # socket buffers let it (64 MiB were on offer; reading it whole cost RSS its size).
+    assert sent[0] < 16 * 1024 * 1024, sent[0]
+
+
+async def test_a_gzip_answer_is_never_decompressed(make_harness: MakeHarness) -> None:
+    h = await make_harness()
+    bomb = gzip.compress(bytes(64 * 1024 * 1024), compresslevel=9)  # 64 KiB → 64 MiB
+
+    async def gzipped(request: web.Request) -> web.StreamResponse:
+        if request.headers.get("X-Probe"):
+            raise AssertionError("unreachable")
+        return web.Response(body=bomb, headers={"Content-Encoding": "gzip"})
+
+    answering(h, gzipped)
+    async with loop_stall() as stall:
+        await h.dial()
+        await h.advance(0)
+    [line] = list(h.mock.dispatcher.journal)
+    assert (line.outcome, line.status) == ("delivered", 200)
+    assert stall[0] < 1.0, f"loop stalled {stall[0]:.3f} s"
+
+
+async def test_a_2xx_with_a_body_that_is_not_valid_gzip_is_delivered(
+    make_harness: MakeHarness,
+) -> None:
+    h = await make_harness()
+
+    async def broken(request: web.Request) -> web.StreamResponse:
+        return web.Response(body=b"not gzip at all", headers={"Content-Encoding": "gzip"})
+
+    answering(h, broken)
+    await h.dial()
+    await h.advance(0)
+    [line] = list(h.mock.dispatcher.journal)
+    assert (line.outcome, line.status, line.error) == ("delivered", 200, None)
+
+
+async def test_the_webhook_timeout_covers_a_body_that_never_ends(
+    make_harness: MakeHarness,
+) -> None:
+    h = await make_harness(webhook_timeout_seconds=0.3)
+
+    async def trickle(request: web.Request) -> web.StreamResponse:
+        response = web.StreamResponse()
+        response.content_length = 1024 * 1024
+        await response.prepare(request)
+        with contextlib.suppress(ConnectionError):
+            for _ in range(200):
+                await response.write(b"x")
+                await asyncio.sleep(0.02)
+        return response
+
+    answering(h, trickle)
+    await h.dial()
+    await h.advance(0)
+    [line] = list(h.mock.dispatcher.journal)
+    # Answered 200 in time: delivered (it was journaled as a timeout), and the attempt ends
+    # with the timeout, not when the receiver is done.
+    assert (line.outcome, line.status) == ("delivered", 200)
+    assert line.latency_ms < 300 + 500, line.latency_ms
+
+
+# -- defect 10: custom_file_name values that gave dead links -----------------------------------
+
+
+@pytest.mark.parametrize("name", ["a/b", "../x", "..", "a?b#c", "50%", "é"])
+async def test_every_custom_file_name_gives_links_that_work(harness: Harness, name: str) -> None:
+    recorded = await record(harness, {"custom_file_name": name, "format": "mp3"})
+    recording = harness.mock.simulator.find_recording(recorded.payload["recording_id"])
+    assert recording is not None
+    urls = [recorded.url, harness.mock.links.url_for(recording, "wav")]
+    for url in urls:
+        result = await fetch(harness, URL(url, encoded=True))
+        assert result.status == 200, (url, result.body[:200])
+
+
+# -- defect 11: MP3 scratch files survived a reset ---------------------------------------------
+
+
+def scratch_files(h: Harness) -> list[str]:
+    return sorted(path.name for path in h.client.server.app[MEDIA_DIR].iterdir())
+
+
+async def test_reset_deletes_encoded_mp3_files(harness: Harness) -> None:
+    mine = await record(harness, {"format": "mp3", "channels": "single"})
+    other = await record(harness, {"format": "mp3", "channels": "single"}, key=OTHER_KEY)
+    for recorded in (mine, other):
+        assert (await fetch(harness, recorded.url)).status == 200
+    assert len(scratch_files(harness)) == 2
+    status, _ = await harness.post("/_mock/reset", {"api_key": OTHER_KEY}, key=None)
+    assert status == 200
+    assert scratch_files(harness) == [f"{mine.payload['recording_id']}.mp3"]
+    status, _ = await harness.post("/_mock/reset", {}, key=None)
+    assert status == 200
+    assert scratch_files(harness) == []
