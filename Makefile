@@ -20,8 +20,8 @@ run: $(STAMP)
 	$(BIN)/python -m mockserver --scenario $(SCENARIO) --port $(PORT)
 
 lint: $(STAMP)
-	$(BIN)/ruff check mockserver tests benchmarks
-	$(BIN)/ruff format --check mockserver tests benchmarks
+	$(BIN)/ruff check mockserver pytest_telnyx_mock.py tests benchmarks docs/tools/trim_spec.py
+	$(BIN)/ruff format --check mockserver pytest_telnyx_mock.py tests benchmarks docs/tools/trim_spec.py
 
 typecheck: $(STAMP)
 	$(BIN)/mypy

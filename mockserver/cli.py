@@ -22,6 +22,7 @@ from typing import NoReturn
 
 from aiohttp import web
 
+from mockserver import __version__
 from mockserver.config import ClockMode, ServerConfig
 from mockserver.core.signing import WebhookSigner
 from mockserver.runtime import activity_log
@@ -166,10 +167,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--event-loop",
         choices=["auto", "uvloop", "asyncio"],
         default="auto",
-        help="auto: uvloop when it is installed (pip install 'mockserver[fast]')",
+        help="auto: uvloop when it is installed (pip install 'telnyx-mockserver[fast]')",
     )
     parser.add_argument(
         "--list-scenarios", action="store_true", help="list the bundled scenarios and exit"
+    )
+    parser.add_argument(
+        "--version", action="version", version=f"mockserver {__version__}", help="print it and exit"
     )
     parser.add_argument(
         "--log-level",
@@ -285,7 +289,8 @@ def loop_factory(choice: str) -> Callable[[], asyncio.AbstractEventLoop] | None:
     except ImportError:
         if choice == "uvloop":
             raise ValueError(
-                "--event-loop uvloop: uvloop is not installed (pip install 'mockserver[fast]')"
+                "--event-loop uvloop: uvloop is not installed"
+                " (pip install 'telnyx-mockserver[fast]')"
             ) from None
         return None
     factory: Callable[[], asyncio.AbstractEventLoop] = uvloop.new_event_loop

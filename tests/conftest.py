@@ -16,9 +16,9 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from mockserver.config import ServerConfig
 from mockserver.core.scenario import DEFAULT_SCENARIO, Scenario
-from mockserver.pytest_plugin import ReceivedWebhook
 from mockserver.runtime.mock import MockServer, build_mock
 from mockserver.spec.validation import SchemaRegistry
+from mockserver.testing import ReceivedWebhook
 from mockserver.web.app import build_app
 from mockserver.web.server import MockRunner
 

@@ -6,7 +6,7 @@ set -euo pipefail
 MOCK_SCENARIO=${MOCK_SCENARIO:-dual_channel}
 APP_TESTS=${APP_TESTS:-pytest tests/integration}
 
-python -m mockserver --scenario "$MOCK_SCENARIO" --port 0 --clock manual >mock.out 2>mock.err &
+mockserver --scenario "$MOCK_SCENARIO" --port 0 --clock manual >mock.out 2>mock.err &
 MOCK_PID=$!
 trap 'kill "$MOCK_PID" 2>/dev/null || true' EXIT
 

@@ -48,7 +48,6 @@ def run_recipe(tmp_path: Path, app_tests: str) -> subprocess.CompletedProcess[st
         **os.environ,
         "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
         "APP_TESTS": app_tests,
-        "PYTHONPATH": str(ROOT),
     }
     return subprocess.run(
         ["bash", str(SCRIPT)],
@@ -67,7 +66,24 @@ def test_readme_shows_the_tested_script_verbatim() -> None:
     assert SCRIPT.read_text(encoding="utf-8") in blocks
 
 
+def test_the_recipes_start_the_console_script_of_an_installed_package() -> None:
+    # `python -m mockserver` from the app's root would import a checkout at ./mockserver, and
+    # an editable install lets such a folder hide the package: neither is in the recipes.
+    script = SCRIPT.read_text(encoding="utf-8")
+    assert re.search(r"^mockserver --scenario ", script, flags=re.M)
+    assert "python -m mockserver" not in script
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    (job,) = re.findall(r"```yaml\n(jobs:.*?)```", readme, flags=re.S)
+    assert "pip install ./mockserver" in job and "pip install -e" not in job
+    assert "bash mockserver/docs/ci/run-with-mockserver.sh" in job
+
+
 def test_recipe_runs_the_app_tests_against_a_fresh_mock(tmp_path: Path) -> None:
+    # The GitHub Actions job checks mockserver out at `path: mockserver` inside the app: the
+    # console script must run the installed package, never that folder.
+    checkout = tmp_path / "mockserver" / "mockserver"
+    checkout.mkdir(parents=True)
+    (checkout / "__init__.py").write_text('raise ImportError("the checkout was imported")\n')
     (tmp_path / "app_test.py").write_text(APP_TEST, encoding="utf-8")
     result = run_recipe(tmp_path, f"{sys.executable} app_test.py")
     assert result.returncode == 0, result.stderr

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
+import importlib.metadata
 import json
 import os
 import re
@@ -24,6 +25,7 @@ import aiohttp
 import pytest
 from nacl.signing import SigningKey
 
+from mockserver import __version__
 from mockserver.cli import _load_signer as load_signer
 from mockserver.cli import build_parser, parse_args
 from mockserver.spec.scenario_files import ScenarioError, load_scenario
@@ -551,3 +553,17 @@ async def test_two_starts_hand_out_different_ids_and_the_same_seed_the_same(
     seeded = [await _first_ids(launch, "--seed", "42") for _ in range(2)]
     assert seeded[0] == seeded[1]
     assert seeded[0][0] not in (first[0], second[0])
+
+
+# -- version ------------------------------------------------------------------------------------
+
+
+async def test_version_prints_the_package_version(launch: Launcher) -> None:
+    result = await launch.run("--version")
+    assert (result.code, result.stdout, result.stderr) == (0, f"mockserver {__version__}\n", "")
+    assert re.fullmatch(r"\d+\.\d+\.\d+", __version__)
+
+
+def test_version_is_the_distribution_version() -> None:
+    # One number: pyproject reads it from mockserver.__version__, installs report it.
+    assert importlib.metadata.version("telnyx-mockserver") == __version__

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import time
 
 import pytest
@@ -107,3 +109,55 @@ def test_seed_option_makes_the_plugin_ids_reproducible(pytester: pytest.Pytester
     from_option = _first_ccid(pytester, "--telnyx-mock-seed", "5")
     pytester.makeini(loop_scope + "telnyx_mock_seed = 5\n")
     assert _first_ccid(pytester) == from_option
+
+
+def test_loading_the_plugin_imports_nothing_heavy() -> None:
+    # pytest imports the entry point in every run of every project in the environment.
+    probe = (
+        "import sys, pytest_telnyx_mock\n"
+        "heavy = ('aiohttp', 'jsonschema', 'yaml', 'nacl', 'fastjsonschema', 'mockserver')\n"
+        "print(sorted(name for name in heavy if name in sys.modules))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert result.stdout.strip() == "[]"
+
+
+SHADOWED_PROJECT = {
+    "test_unrelated": "def test_arithmetic():\n    assert 1 + 1 == 2\n",
+    "test_uses_mock": "def test_mock(telnyx_mock):\n    assert telnyx_mock.base_url\n",
+}
+
+
+def make_own_mockserver_package(pytester: pytest.Pytester) -> None:
+    """A package of the project's own that is also called mockserver (with its own testing)."""
+    package = pytester.mkpydir("mockserver")
+    (package / "testing.py").write_text(
+        'raise ImportError("the project\'s own mockserver.testing")\n', encoding="utf-8"
+    )
+
+
+def test_a_folder_named_mockserver_fails_only_the_tests_that_use_the_fixture(
+    pytester: pytest.Pytester,
+) -> None:
+    # The project's own package called mockserver comes first on sys.path (pytester puts the
+    # project folder there): the plugin still loads, the unrelated test passes, and the fixture
+    # says what hides the installed package.
+    make_own_mockserver_package(pytester)
+    pytester.makepyfile(**SHADOWED_PROJECT)
+    result = pytester.runpytest_subprocess("-q", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1, errors=1)
+    assert result.ret == pytest.ExitCode.TESTS_FAILED  # not 3: the plugin did not break the run
+    output = result.stdout.str()
+    assert "telnyx_mock: cannot import mockserver.testing" in output
+    assert str(pytester.path / "mockserver") in output
+    assert "Traceback" not in output
+
+
+def test_a_project_that_never_uses_the_fixture_is_not_affected(pytester: pytest.Pytester) -> None:
+    make_own_mockserver_package(pytester)
+    pytester.makepyfile(test_unrelated=SHADOWED_PROJECT["test_unrelated"])
+    result = pytester.runpytest_subprocess("-q", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1)
+    assert result.ret == pytest.ExitCode.OK
