@@ -99,6 +99,12 @@ class Call:
         self.recordings.append(recording)
         self.recordings_by_id[recording.id] = recording
 
+    def remove_recording(self, recording_id: str) -> None:
+        """Forget a stopped recording (deleted through the API)."""
+        recording = self.recordings_by_id.pop(recording_id, None)
+        if recording is not None:
+            self.recordings.remove(recording)
+
     def recording(self, recording_id: str) -> Recording | None:
         """One of this call's recordings by id (None: not this call's)."""
         return self.recordings_by_id.get(recording_id)

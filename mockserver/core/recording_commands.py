@@ -13,6 +13,7 @@ from mockserver.core import events
 from mockserver.core.calls import Call
 from mockserver.core.context import OK, Body, Context, Result, call_timer, take_client_state
 from mockserver.core.effects import Effect, StartTimer, TimerKey, TimerKind
+from mockserver.core.recording_queries import is_completed
 from mockserver.core.recordings import (
     IllegalTransition,
     Recording,
@@ -22,6 +23,8 @@ from mockserver.core.recordings import (
 )
 
 __all__ = [
+    "completed_recording",
+    "forget_recording",
     "max_length_reached",
     "record_pause",
     "record_resume",
@@ -62,6 +65,25 @@ def record_resume(ctx: Context, call: Call, body: Body, now: float) -> Result:
     _transition(recording, RecordingEvent.RESUME, now)
     take_client_state(call, body)
     return OK, _max_length_timer(recording, now) + _silence_timer(recording, now)
+
+
+def completed_recording(
+    ctx: Context, api_key: str, recording_id: str, pointer: str = "/recording_id"
+) -> Recording:
+    """One of the tenant's saved recordings: the only ones the API lists, serves or deletes."""
+    recording = ctx.tenant(api_key).recordings.get(recording_id)
+    if recording is None or not is_completed(recording):
+        raise errors.recording_not_found(pointer=pointer)
+    return recording
+
+
+def forget_recording(ctx: Context, recording: Recording) -> None:
+    """A deleted recording goes everywhere: from the tenant's list and from its call's."""
+    tenant = ctx.tenant(recording.tenant)
+    tenant.recordings.pop(recording.id, None)
+    call = tenant.calls.get(recording.call_control_id)
+    if call is not None:
+        call.remove_recording(recording.id)
 
 
 def max_length_reached(ctx: Context, call: Call, key: TimerKey, now: float) -> list[Effect]:

@@ -15,11 +15,11 @@ Decisions:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from mockserver import errors
-from mockserver.core import call_commands
+from mockserver.core import call_commands, recording_commands
 from mockserver.core.calls import Call
 from mockserver.core.commands import COMMANDS, Command, check_command
 from mockserver.core.context import OK, Body, Context, RecordingLinks
@@ -114,20 +114,27 @@ class Simulator:
         """Calls placed from now on follow ``scenario``; live calls keep their variant."""
         self._ctx.scenario = scenario
 
-    def delete_recording(self, api_key: str, recording_id: str) -> Recording | None:
-        """Forget one of the tenant's recordings everywhere (its list and its call's)."""
-        recording = self._ctx.tenant(api_key).recordings.pop(recording_id, None)
-        if recording is None:
-            return None
-        call = self.find_call(api_key, recording.call_control_id)
-        if call is not None:
-            call.recordings[:] = [r for r in call.recordings if r is not recording]
+    def completed_recording(self, api_key: str, recording_id: str) -> Recording:
+        """One of the tenant's saved recordings, or Telnyx's 404."""
+        return recording_commands.completed_recording(self._ctx, api_key, recording_id)
+
+    def delete_recording(self, api_key: str, recording_id: str) -> Recording:
+        """DELETE /v2/recordings/{id}: forget it everywhere (its call's list too)."""
+        recording = self.completed_recording(api_key, recording_id)
+        recording_commands.forget_recording(self._ctx, recording)
         return recording
 
-    def delete_recordings(self, api_key: str, recording_ids: Iterable[str]) -> list[Recording]:
-        """Forget several recordings; ids the tenant does not own are skipped."""
-        deleted = (self.delete_recording(api_key, recording_id) for recording_id in recording_ids)
-        return [recording for recording in deleted if recording is not None]
+    def delete_recordings(self, api_key: str, recording_ids: list[str]) -> list[Recording]:
+        """POST /v2/recordings/actions/delete. All or nothing: an id the tenant has no saved
+        recording for refuses the request (pointing at it), so a retry after fixing the list
+        cannot half-apply (docs/fidelity.md)."""
+        found = [
+            recording_commands.completed_recording(self._ctx, api_key, recording_id, f"/ids/{i}")
+            for i, recording_id in enumerate(recording_ids)
+        ]
+        for recording in found:
+            recording_commands.forget_recording(self._ctx, recording)
+        return found
 
     # -- calls ---------------------------------------------------------------------------------
 

@@ -9,7 +9,7 @@ from aiohttp import web
 from mockserver import errors
 from mockserver.audio import synthesis as audio
 from mockserver.audio.recording_files import audio_spec
-from mockserver.core.recording_queries import is_completed, parse_query, recording_json
+from mockserver.core.recording_queries import parse_query, recording_json
 from mockserver.core.recordings import Recording
 from mockserver.runtime.mock import MockServer
 from mockserver.web.downloads import forget_file
@@ -24,16 +24,6 @@ def _render(mock: MockServer, recording: Recording) -> dict[str, Any]:
     return recording_json(recording, mock.links.url_for(recording), audio.duration_seconds(spec))
 
 
-def _owned(request: web.Request) -> Recording:
-    mock = request.app[MOCK]
-    recording = mock.simulator.tenant(request[TENANT]).recordings.get(
-        request.match_info["recording_id"]
-    )
-    if recording is None or not is_completed(recording):
-        raise errors.recording_not_found()
-    return recording
-
-
 async def list_recordings(request: web.Request) -> web.Response:
     mock = request.app[MOCK]
     query = parse_query(request.query)
@@ -43,18 +33,29 @@ async def list_recordings(request: web.Request) -> web.Response:
 
 
 async def get_recording(request: web.Request) -> web.Response:
-    return json_response({"data": _render(request.app[MOCK], _owned(request))})
+    mock = request.app[MOCK]
+    recording = mock.simulator.completed_recording(
+        request[TENANT], request.match_info["recording_id"]
+    )
+    return json_response({"data": _render(mock, recording)})
 
 
-def _delete(request: web.Request, recording: Recording) -> None:
-    request.app[MOCK].simulator.tenant(request[TENANT]).recordings.pop(recording.id, None)
-    forget_file(request.app, recording.id)
+def _deleted(request: web.Request, recordings: list[Recording]) -> None:
+    mock = request.app[MOCK]
+    for recording in recordings:
+        forget_file(request.app, recording.id)
+    if recordings:
+        # An open dashboard reloads the tenant's state: the recordings are gone.
+        mock.hub.publish("resync", tenant=request[TENANT])
 
 
 async def delete_recording(request: web.Request) -> web.Response:
-    recording = _owned(request)
-    data = _render(request.app[MOCK], recording)
-    _delete(request, recording)
+    mock = request.app[MOCK]
+    recording = mock.simulator.completed_recording(
+        request[TENANT], request.match_info["recording_id"]
+    )
+    data = _render(mock, recording)
+    _deleted(request, [mock.simulator.delete_recording(request[TENANT], recording.id)])
     return json_response({"data": data})
 
 
@@ -69,17 +70,7 @@ async def delete_many(request: web.Request) -> web.Response:
             "The 'ids' parameter must be an array of recording ids.",
             pointer="/ids",
         )
-    owned = request.app[MOCK].simulator.tenant(request[TENANT]).recordings
-    found: list[Recording] = []
-    for index, recording_id in enumerate(ids):
-        recording = owned.get(recording_id)
-        if recording is None or not is_completed(recording):
-            # SPEC declares 404 for this route; nothing is deleted when one id is unknown, so
-            # a retry after fixing the list cannot half-apply (docs/fidelity.md).
-            raise errors.recording_not_found(pointer=f"/ids/{index}")
-        found.append(recording)
-    for recording in found:
-        _delete(request, recording)
+    _deleted(request, request.app[MOCK].simulator.delete_recordings(request[TENANT], ids))
     return json_response({"status": "ok"})
 
 

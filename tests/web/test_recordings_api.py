@@ -424,6 +424,25 @@ async def test_bulk_delete_removes_the_listed_recordings(harness: Harness) -> No
     assert [r["id"] for r in (await list_recordings(harness))["data"]] == [three]
 
 
+@pytest.mark.parametrize("how", ["one", "bulk"])
+async def test_a_deleted_recording_is_gone_from_its_call_in_the_dashboard_state(
+    harness: Harness, how: str
+) -> None:
+    # The dashboard's calls (snapshot and live `call` events) list the call's recordings.
+    gone, kept = await record_many(harness, 2)
+    if how == "one":
+        response = await harness.client.delete(f"/v2/recordings/{gone}", headers=harness.auth())
+        assert response.status == 200
+    else:
+        status, _ = await harness.post("/v2/recordings/actions/delete", {"ids": [gone]})
+        assert status == 200
+    status, state = await harness.get(f"/_mock/state?api_key={API_KEY}", key=None)
+    assert status == 200
+    [call] = state["data"]["calls"]
+    assert call["recording_ids"] == [kept]
+    assert [r["id"] for r in state["data"]["recordings"]] == [kept]
+
+
 @pytest.mark.parametrize("which", ["unknown", "another tenant's"])
 async def test_bulk_delete_with_an_id_not_ours_is_404_and_deletes_nothing(
     harness: Harness, which: str
