@@ -9,7 +9,7 @@ So the compiled check only answers "valid or not". A body it accepts is accepted
 rejects goes to jsonschema, which builds the exact list of Telnyx errors (and may still find
 none: the pre-check is allowed to be stricter, never laxer). To keep that promise the schema
 is rewritten before compiling, and a schema using anything this module has not vetted gets no
-pre-check at all (jsonschema alone, as before). ``tests/unit/test_fast_validation.py`` checks
+pre-check at all (jsonschema alone, as before). ``tests/spec/test_precheck.py`` checks
 the promise on thousands of bodies.
 """
 

@@ -222,7 +222,7 @@ class SchemaRegistry:
         self._defaults: dict[str, list[tuple[str, Any, bool]]] = {}
         self._format_checker: FormatChecker | None = None
         for path in sorted(directory.glob("*.json")):
-            # Not check_schema() here: it costs ~0.5 s of start-up; tests/unit/test_schema_files.py
+            # Not check_schema() here: it costs ~0.5 s of start-up; tests/spec/test_schema_files.py
             # checks every file against the metaschema instead.
             self.schemas[path.stem] = json.loads(path.read_text(encoding="utf-8"))
 

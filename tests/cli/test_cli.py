@@ -567,3 +567,10 @@ async def test_version_prints_the_package_version(launch: Launcher) -> None:
 def test_version_is_the_distribution_version() -> None:
     # One number: pyproject reads it from mockserver.__version__, installs report it.
     assert importlib.metadata.version("telnyx-mockserver") == __version__
+
+
+def test_readme_and_changelog_show_the_current_version() -> None:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    assert f"mockserver --version\n# mockserver {__version__}\n" in readme
+    changelog = (REPO / "CHANGELOG.md").read_text(encoding="utf-8")
+    assert f"\n## [{__version__}]" in changelog
