@@ -15,6 +15,7 @@ __all__ = [
     "TelnyxError",
     "already_bridged",
     "authentication_failed",
+    "bad_query",
     "bad_request",
     "call_ended",
     "call_not_answered",
@@ -242,6 +243,11 @@ def conference_state(detail: str, pointer: str | None = None) -> TelnyxError:
     # A conference command the conference's state refuses (not a participant, nobody to
     # record): Telnyx documents no code, 10015 as for recording-state conflicts.
     return TelnyxError.single(422, "10015", "Bad Request", detail, pointer=pointer)
+
+
+def bad_query(parameter: str, detail: str) -> TelnyxError:
+    """A query parameter the route does not take or cannot read (``source.parameter``)."""
+    return TelnyxError.single(400, "10015", "Bad Request", detail, parameter=parameter)
 
 
 def recording_transcription_not_found() -> TelnyxError:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 
 from mockserver.audio.synthesis import AudioSpec, Span
-from mockserver.core.parties import Hearing, heard, outside
+from mockserver.core.parties import heard, outside
 from mockserver.core.recordings import Recording
 
 __all__ = ["audio_spec"]
@@ -44,15 +44,16 @@ def _tracks(recording: Recording) -> tuple[tuple[Span, ...], tuple[Span, ...]]:
         until = max(until, recording.segment_started_at)
     if recording.segments:
         until = max(until, recording.segments[-1][1])
-    if recording.party is not None:
-        inbound = [(a - base, b - base) for a, b in heard([Hearing(recording.party, base)], until)]
+    if recording.inbound_hearings is not None:
+        inbound = [(a - base, b - base) for a, b in heard(recording.inbound_hearings, until)]
     else:
         inbound = [(s.start, s.end) for s in scenario.inbound_speech]
     windows = [
         (h.start - base, (h.end if h.end is not None else until) - base)
         for h in recording.heard_peers
     ]
-    outbound = outside([(s.start, s.end) for s in scenario.outbound_speech], windows)
+    scripted = scenario.outbound_speech if recording.scripted_outbound else ()
+    outbound = outside([(s.start, s.end) for s in scripted], windows)
     outbound += [(a - base, b - base) for a, b in heard(recording.heard_peers, until)]
     return (
         tuple(Span(max(a, 0.0), b) for a, b in inbound if b > 0),

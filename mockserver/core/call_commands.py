@@ -11,7 +11,7 @@ from dataclasses import replace
 from typing import Any
 
 from mockserver import errors
-from mockserver.core import bridging, events, prompt_commands
+from mockserver.core import bridging, conferences, events, prompt_commands
 from mockserver.core.calls import Call, CallEvent, CallState
 from mockserver.core.context import OK, Body, Context, Result, call_timer, take_client_state
 from mockserver.core.effects import Effect, SendWebhook, TimerKey, TimerKind
@@ -249,6 +249,7 @@ def end_call(ctx: Context, call: Call, now: float, cause: str, source: str) -> l
         ]
     effects: list[Effect] = [*media_effects, *hangup_event, *recording_effects]
     effects.append(call_timer(now + ctx.call_retention_seconds, TimerKind.PURGE, call))
+    effects += conferences.on_hangup(ctx, call, now)  # a participant leaves its conference
     other = bridging.leave_bridge(call, now)
     if other is not None:  # the other leg of a bridge goes too, unless it parks
         effects += end_call(ctx, other, now, "normal_clearing", bridging.hangup_side(other))

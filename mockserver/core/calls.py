@@ -83,6 +83,7 @@ class Call:
     bridged_to: Call | None = field(default=None, repr=False)
     bridge_on_answer_to: Call | None = field(default=None, repr=False)  # transfer, link_to
     park_after_unbridge: bool = False  # "self": stays up when the other leg goes
+    conference_id: str | None = None  # the conference this leg is in now
 
     @property
     def is_alive(self) -> bool:

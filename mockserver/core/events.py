@@ -21,6 +21,10 @@ __all__ = [
     "call_hangup",
     "call_initiated",
     "call_transcription",
+    "conference_created",
+    "conference_ended",
+    "conference_participant",
+    "conference_recording_saved",
     "dtmf_received",
     "gather_ended",
     "playback_ended",
@@ -292,3 +296,55 @@ def call_transcription(
         data["transcription_track"] = track
     payload = {**_media_ids(call), "transcription_data": data}
     return _event(call, event_id, "call.transcription", at, payload)
+
+
+# -- conferences ------------------------------------------------------------------------------
+
+# SPEC's ConferenceEnded.reason enum; ended via the API has no value there, so no reason.
+CONFERENCE_END_REASONS = ("all_left", "host_left", "time_exceeded")
+
+
+def _conference_ids(call: Call, conference_id: str) -> dict[str, Any]:
+    return {**_call_ids(call), "client_state": call.client_state, "conference_id": conference_id}
+
+
+def conference_created(call: Call, conference_id: str, event_id: str, at: float) -> WebhookEvent:
+    payload = {**_conference_ids(call, conference_id), "occurred_at": iso_timestamp(at)}
+    return _event(call, event_id, "conference.created", at, payload)
+
+
+def conference_participant(
+    call: Call, conference_id: str, event_id: str, at: float, event_type: str
+) -> WebhookEvent:
+    """conference.participant.joined or conference.participant.left, for ``call``'s leg."""
+    return _event(call, event_id, event_type, at, _conference_ids(call, conference_id))
+
+
+def conference_ended(
+    call: Call, conference_id: str, event_id: str, at: float, reason: str
+) -> WebhookEvent:
+    payload = {**_conference_ids(call, conference_id), "occurred_at": iso_timestamp(at)}
+    if reason in CONFERENCE_END_REASONS:
+        payload["reason"] = reason
+    return _event(call, event_id, "conference.ended", at, payload)
+
+
+def conference_recording_saved(
+    call: Call, conference_id: str, recording: Recording, event_id: str, at: float, url: str
+) -> WebhookEvent:
+    assert recording.ended_at is not None
+    payload = {
+        "call_control_id": call.call_control_id,
+        "call_session_id": call.call_session_id,
+        "channels": recording.options.channels,
+        "client_state": call.client_state,
+        "conference_id": conference_id,
+        "connection_id": call.connection_id,
+        "format": recording.options.format,
+        "public_recording_urls": {},
+        "recording_ended_at": iso_timestamp(recording.ended_at),
+        "recording_id": recording.id,
+        "recording_started_at": iso_timestamp(recording.started_at),
+        "recording_urls": {recording.options.format: url},
+    }
+    return _event(call, event_id, "conference.recording.saved", at, payload)

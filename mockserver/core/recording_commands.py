@@ -13,7 +13,9 @@ from mockserver.core import events
 from mockserver.core.calls import Call
 from mockserver.core.context import OK, Body, Context, Result, call_timer, take_client_state
 from mockserver.core.effects import Effect, StartTimer, TimerKey, TimerKind
+from mockserver.core.parties import Hearing
 from mockserver.core.recording_queries import is_completed
+from mockserver.core.recording_transcriptions import RecordingTranscription
 from mockserver.core.recordings import (
     IllegalTransition,
     Recording,
@@ -126,7 +128,9 @@ def start_recording(
         played_media=call.media.spans,  # shared: what the app plays later is heard too
         # Shared too: a party bridged later is heard from then on, on the outbound track.
         heard_peers=call.heard_peers,
-        party=call.party if call.party.takes_turns else None,
+        inbound_hearings=[Hearing(call.party, call.answered_at)]
+        if call.party.takes_turns
+        else None,
     )
     call.add_recording(recording)
     ctx.tenant(call.tenant).recordings[recording.id] = recording
@@ -158,9 +162,17 @@ def stop_recording(
     if recording.options.transcription:
         text = scenario.transcription_text or _default_transcript(call, recording)
         at = saved_at + ctx.delay(scenario, scenario.transcription_saved_delay)
-        event = events.transcription_saved(
-            call, recording, ctx.ids.uuid4(), at, ctx.ids.uuid4(), text
+        event_id, transcription_id = ctx.ids.uuid4(), ctx.ids.uuid4()
+        # The /v2/recording_transcriptions resource, shown from when the webhook is due.
+        ctx.tenant(call.tenant).transcriptions[transcription_id] = RecordingTranscription(
+            id=transcription_id,
+            tenant=call.tenant,
+            recording_id=recording.id,
+            created_at=at,
+            duration_millis=int(recording.recorded_seconds(now) * 1000),
+            text=text,
         )
+        event = events.transcription_saved(call, recording, event_id, at, transcription_id, text)
         effects += ctx.webhook(call, event, scenario)
     return effects
 

@@ -34,7 +34,7 @@ _EQUALITY_FILTERS: dict[str, Callable[[Recording], str | None]] = {
     "connection_id": lambda r: r.connection_id,
     "from": lambda r: r.from_number,
     "to": lambda r: r.to,
-    "conference_id": lambda r: None,  # the mock records calls, never conferences
+    "conference_id": lambda r: r.conference_id,
     "conference_region": lambda r: None,
     "sip_call_id": lambda r: None,
 }
@@ -62,7 +62,7 @@ def recording_json(
         "call_control_id": recording.call_control_id,
         "call_leg_id": recording.call_leg_id,
         "call_session_id": recording.call_session_id,
-        "conference_id": None,
+        "conference_id": recording.conference_id,
         "connection_id": recording.connection_id,
         "channels": recording.options.channels,
         "created_at": ended,
@@ -74,7 +74,7 @@ def recording_json(
         "initiated_by": recording.options.initiated_by,
         "recording_started_at": iso_timestamp_ms(recording.started_at),
         "recording_ended_at": ended,
-        "source": "call",
+        "source": "call" if recording.conference_id is None else "conference",
         "status": "completed",
     }
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from mockserver.core.parties import Hearing, Party
+from mockserver.core.parties import Hearing
 from mockserver.core.prompts import MediaSpan
 from mockserver.core.scenario import DEFAULT_SCENARIO, Scenario
 
@@ -132,8 +132,11 @@ class Recording:
     # Parties heard on the outbound track (a bridged leg's far end), in place of the
     # scenario's outbound speech while they are heard.
     heard_peers: list[Hearing] = field(default_factory=list)
-    # The inbound track's party when it is not the scenario's script (a party taking turns).
-    party: Party | None = None
+    # Who is heard on the inbound track when it is not the scenario's script (a party taking
+    # turns, a conference's first participant); None: the scenario's inbound speech.
+    inbound_hearings: list[Hearing] | None = None
+    scripted_outbound: bool = True  # the scenario's outbound speech (not in a conference mix)
+    conference_id: str | None = None
 
     def __post_init__(self) -> None:
         if self.segment_started_at is None and self.state is RecordingState.RECORDING:

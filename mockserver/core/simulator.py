@@ -19,9 +19,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from mockserver import errors
-from mockserver.core import call_commands, recording_commands
+from mockserver.core import call_commands, conferences, recording_commands
 from mockserver.core.calls import Call
 from mockserver.core.commands import COMMANDS, Command, check_command
+from mockserver.core.conference_state import Conference, conference_json, participant_json
 from mockserver.core.context import OK, Body, Context, RecordingLinks
 from mockserver.core.effects import Effect, SendWebhook, StartTimer, TimerKey, TimerKind
 from mockserver.core.recording_commands import silence_stop_time
@@ -194,6 +195,44 @@ class Simulator:
         if command_id is not None:
             call.remember_command_id(command_id, self._ctx.max_command_ids_per_call)
         return result, effects
+
+    # -- conferences ---------------------------------------------------------------------------
+
+    def create_conference(
+        self, api_key: str, body: Body, now: float
+    ) -> tuple[dict[str, Any], list[Effect]]:
+        """POST /v2/conferences: a conference created from a call, which joins it."""
+        conference, effects = conferences.create(self._ctx, api_key, body, now)
+        return conference_json(conference), effects
+
+    def conference_command(
+        self, api_key: str, conference_id: str, action: str, body: Body, now: float
+    ) -> tuple[dict[str, Any], list[Effect]]:
+        """POST /v2/conferences/{id}/actions/{action} with an already validated body."""
+        conference = self.find_conference(api_key, conference_id)
+        return conferences.command(self._ctx, conference, action, body, now)
+
+    def find_conference(self, api_key: str, id_or_name: str) -> Conference:
+        """By id, or by name ("Uniquely identifies the conference by id or name")."""
+        owned = self._ctx.tenant(api_key).conferences
+        found = owned.get(id_or_name)
+        if found is None:
+            named = [c for c in owned.values() if c.name == id_or_name]
+            found = next((c for c in reversed(named) if c.is_live), named[-1] if named else None)
+        if found is None:
+            raise errors.conference_not_found()
+        return found
+
+    def get_conference(self, api_key: str, conference_id: str) -> dict[str, Any]:
+        return conference_json(self.find_conference(api_key, conference_id))
+
+    def list_conferences(self, api_key: str) -> list[dict[str, Any]]:
+        owned = self._ctx.tenant(api_key).conferences.values()
+        return [conference_json(c) for c in sorted(owned, key=lambda c: -c.expires_at)]
+
+    def list_participants(self, api_key: str, conference_id: str) -> list[dict[str, Any]]:
+        conference = self.find_conference(api_key, conference_id)
+        return [participant_json(conference, p) for p in conference.participants.values()]
 
     def fire(self, key: TimerKey, now: float) -> list[Effect]:
         """A timer started earlier is due."""

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from mockserver.core.calls import Call
+from mockserver.core.conference_state import Conference
+from mockserver.core.recording_transcriptions import RecordingTranscription
 from mockserver.core.recordings import Recording
 
 __all__ = ["TenantState"]
@@ -20,3 +22,5 @@ class TenantState:
     # Dial's command_id is deduplicated per account, not per call.
     dial_command_ids: dict[str, str] = field(default_factory=dict)
     fault_counts: dict[str, int] = field(default_factory=dict)  # scripted Dial failures
+    conferences: dict[str, Conference] = field(default_factory=dict)
+    transcriptions: dict[str, RecordingTranscription] = field(default_factory=dict)

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from mockserver.spec.openapi_conferences import conference_paths
+
 __all__ = ["complete_document"]
 
 _ERRORS_REF = {"$ref": "#/components/schemas/Errors"}
@@ -199,7 +201,7 @@ def _control_error_codes(path: str, method: str) -> list[str]:
 def complete_document(document: dict[str, Any]) -> dict[str, Any]:
     """Add the recordings routes and the control routes' real error answers, in place."""
     paths: dict[str, Any] = document["paths"]
-    for path, item in _recording_paths().items():
+    for path, item in {**_recording_paths(), **conference_paths()}.items():
         paths.setdefault(path, item)
     for path, item in paths.items():
         if not path.startswith("/_mock/"):

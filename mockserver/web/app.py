@@ -11,7 +11,7 @@ from aiohttp import web
 
 from mockserver.runtime.mock import MockServer
 from mockserver.ui import dashboard
-from mockserver.web import calls, control, downloads, home, openapi, recordings
+from mockserver.web import calls, conferences, control, downloads, home, openapi, recordings
 from mockserver.web.pipeline import MOCK, add_request_id, pipeline_middleware
 
 __all__ = ["build_app"]
@@ -35,6 +35,7 @@ def build_app(mock: MockServer) -> web.Application:
     app[MOCK] = mock
     app.on_response_prepare.append(add_request_id)
     calls.add_routes(app)
+    conferences.add_routes(app)
     downloads.add_routes(app)
     recordings.add_routes(app)
     openapi.add_routes(app)

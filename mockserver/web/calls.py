@@ -12,10 +12,10 @@ from mockserver.core.commands import COMMANDS, command_named
 from mockserver.runtime.mock import MockServer
 from mockserver.web.pipeline import MOCK, TENANT, json_response, read_json_object
 
-__all__ = ["add_routes"]
+__all__ = ["add_routes", "scripted_latency"]
 
 
-async def _scripted_latency(mock: MockServer) -> None:
+async def scripted_latency(mock: MockServer) -> None:
     # Scenario fault: a slow API. Waited before the body is read, so the synchronous
     # validate-dedup-apply step below stays atomic.
     latency = mock.simulator.scenario.api_latency
@@ -38,7 +38,7 @@ def refuse_own_webhook_urls(mock: MockServer, body: dict[str, Any]) -> None:
 
 async def dial(request: web.Request) -> web.Response:
     mock = request.app[MOCK]
-    await _scripted_latency(mock)
+    await scripted_latency(mock)
     body = mock.schemas.validate("dial", await read_json_object(request))
     refuse_own_webhook_urls(mock, body)
     data, effects = mock.simulator.dial(request[TENANT], body, mock.now())
@@ -48,7 +48,7 @@ async def dial(request: web.Request) -> web.Response:
 
 async def get_call(request: web.Request) -> web.Response:
     mock = request.app[MOCK]
-    await _scripted_latency(mock)
+    await scripted_latency(mock)
     call_control_id = request.match_info["call_control_id"]
     return json_response(
         {"data": mock.simulator.get_call(request[TENANT], call_control_id, mock.now())}
@@ -57,7 +57,7 @@ async def get_call(request: web.Request) -> web.Response:
 
 async def call_command(request: web.Request) -> web.Response:
     mock = request.app[MOCK]
-    await _scripted_latency(mock)
+    await scripted_latency(mock)
     command = command_named(request.match_info["action"])
     if command is None:
         raise errors.route_not_found(request.path)

@@ -1,4 +1,4 @@
-"""Telnyx v2 recordings routes: list, retrieve, delete (one or many)."""
+"""Telnyx v2 recordings routes: list, retrieve, delete (one or many); recording transcriptions."""
 
 from __future__ import annotations
 
@@ -10,6 +10,11 @@ from mockserver import errors
 from mockserver.audio import synthesis as audio
 from mockserver.audio.recording_files import audio_spec
 from mockserver.core.recording_queries import parse_query, recording_json
+from mockserver.core.recording_transcriptions import (
+    RecordingTranscription,
+    select_transcriptions,
+    transcription_json,
+)
 from mockserver.core.recordings import Recording
 from mockserver.runtime.mock import MockServer
 from mockserver.web.downloads import forget_file
@@ -74,8 +79,40 @@ async def delete_many(request: web.Request) -> web.Response:
     return json_response({"status": "ok"})
 
 
+async def list_transcriptions(request: web.Request) -> web.Response:
+    mock = request.app[MOCK]
+    owned = mock.simulator.tenant(request[TENANT]).transcriptions.values()
+    selected = select_transcriptions(owned, request.query, mock.now())
+    # SPEC's cursor pagination: everything fits on one page, so there are no cursors.
+    return json_response({"data": [transcription_json(t) for t in selected], "meta": {}})
+
+
+def _owned_transcription(request: web.Request) -> RecordingTranscription:
+    mock = request.app[MOCK]
+    found = mock.simulator.tenant(request[TENANT]).transcriptions.get(
+        request.match_info["recording_transcription_id"]
+    )
+    if found is None or found.created_at > mock.now():
+        raise errors.recording_transcription_not_found()
+    return found
+
+
+async def get_transcription(request: web.Request) -> web.Response:
+    return json_response({"data": transcription_json(_owned_transcription(request))})
+
+
+async def delete_transcription(request: web.Request) -> web.Response:
+    found = _owned_transcription(request)
+    request.app[MOCK].simulator.tenant(request[TENANT]).transcriptions.pop(found.id, None)
+    return json_response({"data": transcription_json(found)})
+
+
 def add_routes(app: web.Application) -> None:
     app.router.add_get("/v2/recordings", list_recordings)
     app.router.add_post("/v2/recordings/actions/delete", delete_many)
     app.router.add_get("/v2/recordings/{recording_id}", get_recording)
     app.router.add_delete("/v2/recordings/{recording_id}", delete_recording)
+    app.router.add_get("/v2/recording_transcriptions", list_transcriptions)
+    path = "/v2/recording_transcriptions/{recording_transcription_id}"
+    app.router.add_get(path, get_transcription)
+    app.router.add_delete(path, delete_transcription)
