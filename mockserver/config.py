@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
 
 __all__ = ["ClockMode", "ServerConfig"]
@@ -33,4 +33,3 @@ class ServerConfig:
     journal_size: int = 10_000
     url_ttl_seconds: float = 600.0
     control_token: str | None = None
-    extra: dict[str, str] = field(default_factory=dict)

@@ -2,6 +2,12 @@
 
 Handlers and the core raise :class:`TelnyxError`; one middleware renders it. Codes are
 strings on the wire (``"90018"``), as in Telnyx's ``call-control_Errors`` schema.
+
+Every wire code the mock writes lives in this module (tests/test_error_codes.py fails on a
+code literal anywhere else): other modules call the constructors below, so a code and its
+title cannot drift apart. The ``*_item`` constructors serve validation, which reports several
+problems in one response. Codes a scenario scripts or a schema's ``x-telnyx-error`` names
+come from those files.
 """
 
 from __future__ import annotations
@@ -24,16 +30,32 @@ __all__ = [
     "conference_not_found",
     "conference_state",
     "encoding_error",
+    "http_error",
     "invalid_call_control_id",
+    "invalid_enum",
+    "invalid_enum_item",
+    "invalid_parameter_item",
+    "invalid_scenario",
+    "invalid_type",
+    "invalid_type_item",
+    "is_missing_parameter",
     "method_not_allowed",
     "missing_parameter",
+    "missing_parameter_item",
+    "out_of_range",
+    "out_of_range_item",
     "payload_too_large",
+    "range_not_satisfiable",
+    "recording_before_audio",
+    "recording_link_rejected",
     "recording_not_active",
     "recording_not_found",
     "recording_transcription_not_found",
     "route_not_found",
+    "transcription_in_progress",
     "unexpected_error",
     "unsupported_media_type",
+    "webhook_not_in_journal",
     "webhook_to_control_api",
     "webhook_url_is_the_mock",
 ]
@@ -94,10 +116,6 @@ class TelnyxError(Exception):
         meta = {"url": DOCS_URL.format(code=code)} if with_docs_url else None
         return cls(status, [ErrorItem(code, title, detail, pointer, parameter, meta)])
 
-    @classmethod
-    def of(cls, status: int, items: Iterable[ErrorItem]) -> TelnyxError:
-        return cls(status, list(items))
-
     def to_json(self) -> dict[str, Any]:
         return {"errors": [item.to_json() for item in self.items]}
 
@@ -121,8 +139,10 @@ def encoding_error(detail: str) -> TelnyxError:
     return TelnyxError.single(400, "10028", "Character encoding error", detail, with_docs_url=True)
 
 
-def bad_request(detail: str, *, pointer: str | None = None, status: int = 400) -> TelnyxError:
-    return TelnyxError.single(status, "10015", "Bad Request", detail, pointer=pointer)
+def bad_request(
+    detail: str, *, pointer: str | None = None, parameter: str | None = None, status: int = 400
+) -> TelnyxError:
+    return TelnyxError(status, [invalid_parameter_item(detail, pointer, parameter=parameter)])
 
 
 def unsupported_media_type(content_type: str) -> TelnyxError:
@@ -209,15 +229,9 @@ def already_bridged() -> TelnyxError:
     )
 
 
-def missing_parameter(name: str) -> TelnyxError:
+def missing_parameter(name: str, detail: str | None = None) -> TelnyxError:
     """A parameter another one makes required (Dial's link_to with bridge_on_answer)."""
-    return TelnyxError.single(
-        422,
-        "10004",
-        "Missing required parameter",
-        f"The '{name}' parameter is required and cannot be blank.",
-        pointer=f"/{name}",
-    )
+    return TelnyxError(422, [missing_parameter_item(name, f"/{name}", detail)])
 
 
 def conference_not_found() -> TelnyxError:
@@ -306,3 +320,107 @@ def webhook_to_control_api() -> TelnyxError:
         "Authorization failed",
         "Webhooks are never delivered to the mock's control API (/_mock/).",
     )
+
+
+# -- parameter errors: one item each (validation reports several at once) ----------------------
+
+_MISSING_PARAMETER = "10004"
+
+
+def missing_parameter_item(name: str, pointer: str, detail: str | None = None) -> ErrorItem:
+    detail = detail or f"The '{name}' parameter is required and cannot be blank."
+    return ErrorItem(_MISSING_PARAMETER, "Missing required parameter", detail, pointer)
+
+
+def is_missing_parameter(item: ErrorItem) -> bool:
+    return item.code == _MISSING_PARAMETER
+
+
+def invalid_enum_item(allowed: str, pointer: str | None) -> ErrorItem:
+    """``allowed``: the permitted values as the detail lists them."""
+    return ErrorItem(
+        "10032", "Invalid enumerated value", f"The value must be one of: {allowed}.", pointer
+    )
+
+
+def invalid_type_item(detail: str, pointer: str | None) -> ErrorItem:
+    return ErrorItem("10026", "Invalid parameter type", detail, pointer)
+
+
+def out_of_range_item(
+    detail: str, pointer: str | None = None, *, parameter: str | None = None
+) -> ErrorItem:
+    return ErrorItem("10033", "Value outside of range", detail, pointer, parameter)
+
+
+def invalid_parameter_item(
+    detail: str, pointer: str | None = None, *, parameter: str | None = None
+) -> ErrorItem:
+    return ErrorItem("10015", "Bad Request", detail, pointer, parameter)
+
+
+def invalid_enum(allowed: Iterable[str], pointer: str) -> TelnyxError:
+    return TelnyxError(422, [invalid_enum_item(", ".join(sorted(allowed)), pointer)])
+
+
+def invalid_type(detail: str, pointer: str) -> TelnyxError:
+    return TelnyxError(422, [invalid_type_item(detail, pointer)])
+
+
+def out_of_range(
+    detail: str, *, pointer: str | None = None, parameter: str | None = None, status: int = 422
+) -> TelnyxError:
+    return TelnyxError(status, [out_of_range_item(detail, pointer, parameter=parameter)])
+
+
+# -- errors of one command or route -----------------------------------------------------------
+
+
+def recording_before_audio() -> TelnyxError:
+    return TelnyxError.single(
+        422,
+        "90020",
+        "Call recording triggered before audio started",
+        "Call recording cannot be started until audio has commenced on the call.",
+    )
+
+
+def transcription_in_progress() -> TelnyxError:
+    return TelnyxError.single(
+        422,
+        "90054",
+        "Call transcription is already in progress",
+        "Call transcription can not be started more than once.",
+    )
+
+
+def invalid_scenario(detail: str) -> TelnyxError:
+    return TelnyxError.single(422, "10015", "Invalid scenario", detail)
+
+
+def webhook_not_in_journal(ref: str) -> TelnyxError:
+    return TelnyxError.single(
+        404,
+        "10005",
+        "Resource not found",
+        f"No webhook with journal seq or event id '{ref}' is in the delivery journal.",
+    )
+
+
+def recording_link_rejected(reason: str) -> TelnyxError:
+    return TelnyxError.single(
+        403, "10010", "Authorization failed", f"Recording link rejected: {reason}."
+    )
+
+
+def range_not_satisfiable(size: int) -> TelnyxError:
+    return TelnyxError(
+        416,
+        [ErrorItem("10015", "Range Not Satisfiable", f"The file has {size} bytes.")],
+        headers={"Content-Range": f"bytes */{size}"},
+    )
+
+
+def http_error(status: int, title: str, detail: str | None) -> TelnyxError:
+    """An HTTP-level refusal (aiohttp's own 4xx) in Telnyx's shape."""
+    return TelnyxError.single(status, "10015", title, detail)

@@ -95,11 +95,5 @@ class IdFactory:
     def uuid4(self) -> str:
         return str(uuid.UUID(int=self._rng.getrandbits(128), version=4))
 
-    def connection_digits(self) -> str:
-        return str(self._rng.randrange(10**18, 10**19))
-
-    def randint(self, low: int, high: int) -> int:
-        return self._rng.randint(low, high)
-
     def uniform(self, low: float, high: float) -> float:
         return self._rng.uniform(low, high)

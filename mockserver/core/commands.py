@@ -88,15 +88,6 @@ def _reject_answered() -> TelnyxError:
     )
 
 
-def _before_audio() -> TelnyxError:
-    return TelnyxError.single(
-        422,
-        "90020",
-        "Call recording triggered before audio started",
-        "Call recording cannot be started until audio has commenced on the call.",
-    )
-
-
 _ENDED: Mapping[CallState, Refusal] = {CallState.ENDED: errors.call_ended}
 # Needs an answered call (media to play, hear or record): refused with 90034 before.
 NEEDS_ANSWER: Mapping[CallState, Refusal] = {
@@ -122,7 +113,7 @@ COMMANDS: dict[Command, CommandSpec] = {
         "record_start",
         "StartCallRecord",
         "Recording start",
-        {**NEEDS_ANSWER, CallState.INITIATED: _before_audio},
+        {**NEEDS_ANSWER, CallState.INITIATED: errors.recording_before_audio},
     ),
     Command.RECORD_STOP: CommandSpec(
         recording_commands.record_stop,

@@ -68,17 +68,8 @@ def prompt_seconds(scenario: Scenario, payload: str, payload_type: str) -> float
     return max(MIN_SPEAK_SECONDS, len(text) * scenario.speak_seconds_per_character)
 
 
-def _invalid(code: str, title: str, detail: str, pointer: str) -> TelnyxError:
-    return TelnyxError.single(422, code, title, detail, pointer=pointer)
-
-
 def _enum_error(name: str, allowed: tuple[str, ...]) -> TelnyxError:
-    return _invalid(
-        "10032",
-        "Invalid enumerated value",
-        f"The value must be one of: {', '.join(sorted(allowed))}.",
-        f"/{name}",
-    )
+    return errors.invalid_enum(allowed, f"/{name}")
 
 
 def _loops(value: Any, maximum: int | None) -> int | None:
@@ -88,20 +79,14 @@ def _loops(value: Any, maximum: int | None) -> int | None:
     if isinstance(value, str) and value.isdigit():
         value = int(value)
     if not isinstance(value, int):
-        raise _invalid(
-            "10015",
-            "Bad Request",
+        raise errors.bad_request(
             "The 'loop' parameter must be a whole number of plays or 'infinity'.",
-            "/loop",
+            pointer="/loop",
+            status=422,
         )
     if value < 1 or (maximum is not None and value > maximum):
         bound = f"1 to {maximum}" if maximum is not None else "1 or more"
-        raise _invalid(
-            "10033",
-            "Value outside of range",
-            f"The value is outside of allowed range {bound}",
-            "/loop",
-        )
+        raise errors.out_of_range(f"The value is outside of allowed range {bound}", pointer="/loop")
     return value
 
 
@@ -145,11 +130,8 @@ def speak(ctx: Context, call: Call, body: Body, now: float) -> Result:
 def playback_start(ctx: Context, call: Call, body: Body, now: float) -> Result:
     sources = [k for k in ("audio_url", "media_name", "playback_content") if body.get(k)]
     if not sources:
-        raise _invalid(
-            "10004",
-            "Missing required parameter",
-            "One of 'audio_url', 'media_name' or 'playback_content' is required.",
-            "/audio_url",
+        raise errors.missing_parameter(
+            "audio_url", "One of 'audio_url', 'media_name' or 'playback_content' is required."
         )
     if len(sources) > 1:
         raise errors.bad_request(
@@ -250,12 +232,7 @@ def send_dtmf(ctx: Context, call: Call, body: Body, now: float) -> Result:
 
 def transcription_start(ctx: Context, call: Call, body: Body, now: float) -> Result:
     if call.media.transcription is not None:
-        raise TelnyxError.single(
-            422,
-            "90054",
-            "Call transcription is already in progress",
-            "Call transcription can not be started more than once.",
-        )
+        raise errors.transcription_in_progress()
     tracks = _choice(body, "transcription_tracks", TRANSCRIPTION_TRACKS, "inbound")
     take_client_state(call, body)
     start = _media_time(call, now)

@@ -10,7 +10,7 @@ from typing import Any
 
 from mockserver import errors
 from mockserver.core.recordings import Recording
-from mockserver.errors import ErrorItem, TelnyxError
+from mockserver.errors import TelnyxError
 from mockserver.ids import iso_timestamp_ms, parse_timestamp
 
 __all__ = [
@@ -128,7 +128,7 @@ class RecordingQuery:
 
 
 def _query_error(parameter: str, detail: str) -> TelnyxError:
-    return TelnyxError(400, [ErrorItem("10015", "Bad Request", detail, parameter=parameter)])
+    return errors.bad_request(detail, parameter=parameter)
 
 
 def _page_value(query: Mapping[str, str], name: str, default: int, high: int) -> int:
@@ -144,16 +144,8 @@ def _page_value(query: Mapping[str, str], name: str, default: int, high: int) ->
     significant = digits.lstrip("0") or "0"
     value = int(significant) if len(significant) <= len(str(high)) else high + 1
     if not 1 <= value <= high:
-        raise TelnyxError(
-            400,
-            [
-                ErrorItem(
-                    "10033",
-                    "Value outside of range",
-                    f"The value is outside of allowed range 1 to {high}",
-                    parameter=parameter,
-                )
-            ],
+        raise errors.out_of_range(
+            f"The value is outside of allowed range 1 to {high}", parameter=parameter, status=400
         )
     return value
 

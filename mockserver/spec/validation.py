@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from mockserver import errors
 from mockserver.core.formats import is_strict_base64
 from mockserver.errors import ErrorItem, TelnyxError
 from mockserver.resources import data_dir
@@ -93,12 +94,7 @@ def _error_item(error: ValidationError, root_schema: dict[str, Any]) -> Iterator
         present = error.instance if isinstance(error.instance, dict) else {}
         for missing in value:
             if missing not in present:
-                yield ErrorItem(
-                    "10004",
-                    "Missing required parameter",
-                    f"The '{missing}' parameter is required and cannot be blank.",
-                    json_pointer([*path, missing]),
-                )
+                yield errors.missing_parameter_item(missing, json_pointer([*path, missing]))
         return
     pointer = json_pointer(path)
     name = _name(path)
@@ -110,84 +106,49 @@ def _error_item(error: ValidationError, root_schema: dict[str, Any]) -> Iterator
         return
     if keyword == "enum":
         allowed = ", ".join(sorted(str(v) for v in value))
-        yield ErrorItem(
-            "10032", "Invalid enumerated value", f"The value must be one of: {allowed}.", pointer
-        )
+        yield errors.invalid_enum_item(allowed, pointer)
     elif keyword == "const":
-        yield ErrorItem(
-            "10032",
-            "Invalid enumerated value",
-            f"The value must be one of: {error.validator_value}.",
-            pointer,
-        )
+        yield errors.invalid_enum_item(str(error.validator_value), pointer)
     elif keyword == "type":
         names = value if isinstance(value, list) else [value]
         wanted = " or ".join(f"'{_JSON_TYPES.get(str(n), n)}'" for n in names)
-        yield ErrorItem(
-            "10026",
-            "Invalid parameter type",
-            f"The '{name}' parameter must be of type {wanted}.",
-            pointer,
-        )
+        yield errors.invalid_type_item(f"The '{name}' parameter must be of type {wanted}.", pointer)
     elif keyword in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
-        yield ErrorItem(
-            "10033",
-            "Value outside of range",
-            f"The value is outside of allowed range {_range_text(schema)}",
-            pointer,
+        yield errors.out_of_range_item(
+            f"The value is outside of allowed range {_range_text(schema)}", pointer
         )
     elif keyword in ("minLength", "maxLength"):
         low, high = schema.get("minLength", 0), schema.get("maxLength")
         bound = f"between {low} and {high}" if high is not None else f"at least {low}"
-        yield ErrorItem(
-            "10033",
-            "Value outside of range",
-            f"The '{name}' parameter must be {bound} characters long.",
-            pointer,
+        yield errors.out_of_range_item(
+            f"The '{name}' parameter must be {bound} characters long.", pointer
         )
     elif keyword in ("minItems", "maxItems"):
-        yield ErrorItem(
-            "10033",
-            "Value outside of range",
-            f"The '{name}' parameter has the wrong number of items: {error.message}.",
-            pointer,
+        yield errors.out_of_range_item(
+            f"The '{name}' parameter has the wrong number of items: {error.message}.", pointer
         )
     elif keyword == "format" and error.validator_value == "base64":
-        yield ErrorItem(
-            "10015",
-            "Bad Request",
-            f"The '{name}' parameter must be a valid Base-64 encoded string.",
-            pointer,
+        yield errors.invalid_parameter_item(
+            f"The '{name}' parameter must be a valid Base-64 encoded string.", pointer
         )
     elif keyword == "format" and error.validator_value in ("int32", "int64"):
         low, high = INT32_RANGE if error.validator_value == "int32" else INT64_RANGE
-        yield ErrorItem(
-            "10033",
-            "Value outside of range",
-            f"The value is outside of allowed range {low} to {high}",
-            pointer,
+        yield errors.out_of_range_item(
+            f"The value is outside of allowed range {low} to {high}", pointer
         )
     elif keyword == "format":
-        yield ErrorItem(
-            "10015",
-            "Bad Request",
-            f"The '{name}' parameter must be a valid {error.validator_value}.",
-            pointer,
+        yield errors.invalid_parameter_item(
+            f"The '{name}' parameter must be a valid {error.validator_value}.", pointer
         )
     else:
-        yield ErrorItem("10015", "Bad Request", f"The '{name}' parameter is invalid.", pointer)
+        yield errors.invalid_parameter_item(f"The '{name}' parameter is invalid.", pointer)
 
 
 def _blank_required(schema: dict[str, Any], body: Any) -> list[ErrorItem]:
     if not isinstance(body, dict):
         return []
     return [
-        ErrorItem(
-            "10004",
-            "Missing required parameter",
-            f"The '{field}' parameter is required and cannot be blank.",
-            json_pointer([field]),
-        )
+        errors.missing_parameter_item(field, json_pointer([field]))
         for field in schema.get("required", [])
         if field in body and (body[field] is None or body[field] == "")
     ]
@@ -272,7 +233,7 @@ class SchemaRegistry:
         required = [json_pointer([field]) for field in schema.get("required", [])]
 
         def missing_first(item: ErrorItem) -> int:
-            if item.code == "10004" and item.pointer in required:
+            if errors.is_missing_parameter(item) and item.pointer in required:
                 return required.index(item.pointer)
             return len(required)
 

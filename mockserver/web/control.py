@@ -78,12 +78,8 @@ async def advance_clock(request: web.Request) -> web.Response:
     if isinstance(seconds, bool) or not isinstance(seconds, int | float) or seconds < 0:
         raise TelnyxErrorFactory.seconds()
     if seconds > LATEST_SIMULATED_TIME - mock.clock.now():  # no float(): 10**400 overflows it
-        raise errors.TelnyxError.single(
-            422,
-            "10033",
-            "Value outside of range",
-            "'seconds' would move simulated time past 9999-12-31T23:59:59Z.",
-            pointer="/seconds",
+        raise errors.out_of_range(
+            "'seconds' would move simulated time past 9999-12-31T23:59:59Z.", pointer="/seconds"
         )
     try:
         fired = await mock.clock.advance(float(seconds))
@@ -100,13 +96,7 @@ class TelnyxErrorFactory:
 
     @staticmethod
     def seconds() -> errors.TelnyxError:
-        return errors.TelnyxError.single(
-            422,
-            "10033",
-            "Value outside of range",
-            "'seconds' must be a number >= 0.",
-            pointer="/seconds",
-        )
+        return errors.out_of_range("'seconds' must be a number >= 0.", pointer="/seconds")
 
 
 async def webhooks(request: web.Request) -> web.Response:
@@ -125,12 +115,7 @@ async def redeliver_webhook(request: web.Request) -> web.Response:
     ref = request.match_info["ref"]
     entry = dispatcher.find(ref)
     if entry is None or entry.event is None:
-        raise errors.TelnyxError.single(
-            404,
-            "10005",
-            "Resource not found",
-            f"No webhook with journal seq or event id '{ref}' is in the delivery journal.",
-        )
+        raise errors.webhook_not_in_journal(ref)
     attempt = await dispatcher.redeliver(entry)
     return json_response({"data": attempt.to_json()})
 
@@ -145,12 +130,7 @@ async def inject_call(request: web.Request) -> web.Response:
     body = await read_json_object(request)
     tenant = control_tenant(request, body)
     problems = [
-        errors.ErrorItem(
-            "10004",
-            "Missing required parameter",
-            f"The '{field}' parameter is required and cannot be blank.",
-            f"/{field}",
-        )
+        errors.missing_parameter_item(field, f"/{field}")
         for field in ("to", "from", "connection_id")
         if not isinstance(body.get(field), str) or not body.get(field)
     ]
@@ -197,13 +177,7 @@ async def far_end_hangup(request: web.Request) -> web.Response:
         "unspecified",
     }
     if cause is not None and cause not in allowed:
-        raise errors.TelnyxError.single(
-            422,
-            "10032",
-            "Invalid enumerated value",
-            f"The value must be one of: {', '.join(sorted(allowed))}.",
-            pointer="/hangup_cause",
-        )
+        raise errors.invalid_enum(allowed, "/hangup_cause")
     effects = mock.simulator.far_end_hangup(
         str(tenant), request.match_info["call_control_id"], mock.now(), cause
     )
@@ -248,7 +222,7 @@ async def load_scenario_route(request: web.Request) -> web.Response:
                     fallback_name=CUSTOM_SCENARIO,
                 )
     except ScenarioError as exc:
-        raise errors.TelnyxError.single(422, "10015", "Invalid scenario", str(exc)) from exc
+        raise errors.invalid_scenario(str(exc)) from exc
     mock.simulator.use_scenario(scenario)
     return json_response(
         {"data": {"result": "ok", "name": scenario.name, "description": scenario.description}}

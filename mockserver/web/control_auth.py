@@ -58,22 +58,12 @@ def control_tenant(request: web.Request, body: dict[str, Any]) -> str:
     """
     tenant = body.get("api_key")
     if tenant is not None and (not isinstance(tenant, str) or not tenant.strip()):
-        raise errors.TelnyxError.single(
-            422,
-            "10026",
-            "Invalid parameter type",
-            "The 'api_key' parameter must be a non-empty string.",
-            pointer="/api_key",
-        )
+        raise errors.invalid_type("The 'api_key' parameter must be a non-empty string.", "/api_key")
     if tenant is not None:
         return tenant
     if request.app[MOCK].config.control_token is not None:
-        raise errors.TelnyxError.single(
-            422,
-            "10004",
-            "Missing required parameter",
-            "The 'api_key' parameter is required when the server has a control token.",
-            pointer="/api_key",
+        raise errors.missing_parameter(
+            "api_key", "The 'api_key' parameter is required when the server has a control token."
         )
     return bearer_key(request)
 

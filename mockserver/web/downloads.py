@@ -70,9 +70,7 @@ def _find(request: web.Request) -> tuple[Recording, str]:
         request.query.get("X-Mock-Signature", ""),
     )
     if reason is not None:
-        raise errors.TelnyxError.single(
-            403, "10010", "Authorization failed", f"Recording link rejected: {reason}."
-        )
+        raise errors.recording_link_rejected(reason)
     recording = mock.simulator.find_recording(recording_id)
     if recording is None or not is_completed(recording):
         raise errors.recording_not_found()
@@ -112,11 +110,7 @@ async def _send(
     try:
         byte_range = parse_range(request.headers.get("Range", ""), size)
     except ValueError:
-        raise errors.TelnyxError(
-            416,
-            [errors.ErrorItem("10015", "Range Not Satisfiable", f"The file has {size} bytes.")],
-            headers={"Content-Range": f"bytes */{size}"},
-        ) from None
+        raise errors.range_not_satisfiable(size) from None
     start, end = byte_range or (0, size)
     response = web.StreamResponse(status=206 if byte_range else 200, headers=headers)
     if byte_range:

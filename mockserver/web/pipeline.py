@@ -162,9 +162,7 @@ async def _error_answer(request: web.Request, exc: web.HTTPException) -> web.Res
     if isinstance(exc, web.HTTPNotFound):
         suggestion = await _suggest_path(request)
         return error_response(errors.route_not_found(request.path, suggestion=suggestion))
-    return error_response(
-        TelnyxError.single(exc.status, "10015", exc.reason or "Bad Request", exc.text)
-    )
+    return error_response(errors.http_error(exc.status, exc.reason or "Bad Request", exc.text))
 
 
 async def _suggest_path(request: web.Request) -> str | None:

@@ -68,13 +68,10 @@ async def delete_many(request: web.Request) -> web.Response:
     body = await read_json_object(request)
     ids = body.get("ids")
     if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
-        raise errors.TelnyxError.single(
-            422,
-            "10004" if ids is None else "10026",
-            "Missing required parameter" if ids is None else "Invalid parameter type",
-            "The 'ids' parameter must be an array of recording ids.",
-            pointer="/ids",
-        )
+        detail = "The 'ids' parameter must be an array of recording ids."
+        if ids is None:
+            raise errors.missing_parameter("ids", detail)
+        raise errors.invalid_type(detail, "/ids")
     _deleted(request, request.app[MOCK].simulator.delete_recordings(request[TENANT], ids))
     return json_response({"status": "ok"})
 

@@ -36,9 +36,7 @@ def low_level_error(status: int, message: str | None) -> errors.TelnyxError:
     text = " ".join(line for line in lines if line.strip("^ ")) or HTTPStatus(status).phrase
     if len(text) > MAX_DETAIL:
         text = text[: MAX_DETAIL - 3] + "..."
-    return errors.TelnyxError.single(
-        status, "10015", "Bad Request", f"The request could not be parsed: {text}"
-    )
+    return errors.bad_request(f"The request could not be parsed: {text}", status=status)
 
 
 class _JsonErrorHandler(RequestHandler):
