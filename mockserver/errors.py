@@ -18,6 +18,7 @@ from typing import Any
 
 __all__ = [
     "ErrorItem",
+    "S3Error",
     "TelnyxError",
     "already_bridged",
     "authentication_failed",
@@ -45,13 +46,17 @@ __all__ = [
     "out_of_range",
     "out_of_range_item",
     "payload_too_large",
-    "range_not_satisfiable",
     "recording_before_audio",
-    "recording_link_rejected",
     "recording_not_active",
     "recording_not_found",
     "recording_transcription_not_found",
     "route_not_found",
+    "s3_access_denied",
+    "s3_bad_query_auth",
+    "s3_invalid_range",
+    "s3_no_such_key",
+    "s3_request_expired",
+    "s3_signature_mismatch",
     "transcription_in_progress",
     "unexpected_error",
     "unsupported_media_type",
@@ -317,7 +322,7 @@ def webhook_to_control_api() -> TelnyxError:
     return TelnyxError.single(
         403,
         "10010",
-        "Authorization failed",
+        "Not authorized",  # SPEC's title for 10010
         "Webhooks are never delivered to the mock's control API (/_mock/).",
     )
 
@@ -407,20 +412,81 @@ def webhook_not_in_journal(ref: str) -> TelnyxError:
     )
 
 
-def recording_link_rejected(reason: str) -> TelnyxError:
-    return TelnyxError.single(
-        403, "10010", "Authorization failed", f"Recording link rejected: {reason}."
-    )
-
-
-def range_not_satisfiable(size: int) -> TelnyxError:
-    return TelnyxError(
-        416,
-        [ErrorItem("10015", "Range Not Satisfiable", f"The file has {size} bytes.")],
-        headers={"Content-Range": f"bytes */{size}"},
-    )
-
-
 def http_error(status: int, title: str, detail: str | None) -> TelnyxError:
     """An HTTP-level refusal (aiohttp's own 4xx) in Telnyx's shape."""
     return TelnyxError.single(status, "10015", title, detail)
+
+
+# -- recording downloads: S3's answers, not Telnyx's -------------------------------------------
+# Telnyx's recording links are pre-signed S3 URLs, so a failed download gets S3's XML error,
+# never Telnyx JSON (docs/fidelity.md cites the S3 documentation for each).
+
+
+@dataclass
+class S3Error(Exception):
+    """An S3 REST error: status and ``<Error><Code>…<Message>…`` plus S3's extra elements."""
+
+    status: int
+    code: str
+    message: str
+    extra: tuple[tuple[str, str], ...] = ()
+    headers: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        super().__init__(self.status, self.code)
+
+    def to_xml(self, request_id: str) -> str:
+        elements = [("Code", self.code), ("Message", self.message), *self.extra]
+        elements.append(("RequestId", request_id))
+        body = "".join(f"<{name}>{_xml_text(value)}</{name}>" for name, value in elements)
+        return f'<?xml version="1.0" encoding="UTF-8"?>\n<Error>{body}</Error>'
+
+
+def _xml_text(value: str) -> str:
+    return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def s3_access_denied() -> S3Error:
+    """No query-string authentication at all: a private bucket's answer."""
+    return S3Error(403, "AccessDenied", "Access Denied")
+
+
+def s3_bad_query_auth(message: str) -> S3Error:
+    return S3Error(400, "AuthorizationQueryParametersError", message)
+
+
+def s3_signature_mismatch(access_key_id: str, signature: str) -> S3Error:
+    return S3Error(
+        403,
+        "SignatureDoesNotMatch",
+        "The request signature we calculated does not match the signature you provided. "
+        "Check your key and signing method.",
+        (("AWSAccessKeyId", access_key_id), ("SignatureProvided", signature)),
+    )
+
+
+def s3_request_expired(expires_seconds: int, expired_at: str, server_time: str) -> S3Error:
+    return S3Error(
+        403,
+        "AccessDenied",
+        "Request has expired",
+        (
+            ("X-Amz-Expires", str(expires_seconds)),
+            ("Expires", expired_at),
+            ("ServerTime", server_time),
+        ),
+    )
+
+
+def s3_no_such_key(key: str) -> S3Error:
+    return S3Error(404, "NoSuchKey", "The specified key does not exist.", (("Key", key),))
+
+
+def s3_invalid_range(requested: str, size: int) -> S3Error:
+    return S3Error(
+        416,
+        "InvalidRange",
+        "The requested range is not satisfiable",
+        (("RangeRequested", requested), ("ActualObjectSize", str(size))),
+        headers={"Content-Range": f"bytes */{size}"},
+    )

@@ -1,4 +1,5 @@
-"""Recording downloads: ``GET``/``HEAD /_media/recordings/{id}/{file}`` with Range support.
+"""Recording downloads: ``GET``/``HEAD /telephony-recorder-prod/{id}/{date}/{file}?X-Amz-…``
+(pre-signed like Telnyx's S3 links) with Range support; failures answer S3's XML errors.
 
 WAV is streamed straight from the synthesizer (any byte range is computed, not stored);
 MP3 is encoded once into the server's scratch directory and then streamed from that file. Both
@@ -24,11 +25,11 @@ from mockserver.audio import synthesis as audio
 from mockserver.audio.recording_files import audio_spec
 from mockserver.core.recording_queries import is_completed
 from mockserver.core.recordings import Recording
+from mockserver.runtime.download_links import BUCKET, object_path
 from mockserver.web.pipeline import MOCK
 
 __all__ = ["add_routes", "parse_range"]
 
-_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 MEDIA_DIR = web.AppKey("media_dir", Path)
 MP3_LOCKS = web.AppKey("mp3_locks", dict)
 
@@ -58,26 +59,18 @@ def parse_range(header: str, size: int) -> tuple[int, int] | None:
 
 def _find(request: web.Request) -> tuple[Recording, str]:
     mock = request.app[MOCK]
-    recording_id = request.match_info["recording_id"]
-    file_name = request.match_info["file_name"]
-    fmt = file_name.rsplit(".", 1)[-1] if "." in file_name else ""
-    if not _UUID.match(recording_id) or fmt not in ("wav", "mp3"):
-        raise errors.route_not_found(request.path)
-    reason = mock.links.check(
-        recording_id,
-        fmt,
-        request.query.get("X-Mock-Expires", ""),
-        request.query.get("X-Mock-Signature", ""),
-    )
-    if reason is not None:
-        raise errors.recording_link_rejected(reason)
-    recording = mock.simulator.find_recording(recording_id)
-    if recording is None or not is_completed(recording):
-        raise errors.recording_not_found()
-    if file_name != recording.file_name.rsplit(".", 1)[0] + f".{fmt}":
-        # Like a wrong key in a signed storage URL: the signature opens this file only.
-        raise errors.recording_not_found()
-    return recording, fmt
+    info = request.match_info
+    path = f"/{BUCKET}/{info['recording_id']}/{info['day']}/{info['file_name']}"
+    signed = mock.links.open(path, request.query)  # S3's 400/403 for a bad or stale link
+    recording = mock.simulator.find_recording(signed.recording_id)
+    if (
+        recording is None
+        or not is_completed(recording)
+        or signed.fmt not in ("wav", "mp3")
+        or object_path(recording, signed.fmt) != path
+    ):
+        raise errors.s3_no_such_key(signed.key)  # deleted, reset, or never there
+    return recording, signed.fmt
 
 
 async def download(request: web.Request) -> web.StreamResponse:
@@ -110,7 +103,7 @@ async def _send(
     try:
         byte_range = parse_range(request.headers.get("Range", ""), size)
     except ValueError:
-        raise errors.range_not_satisfiable(size) from None
+        raise errors.s3_invalid_range(request.headers.get("Range", ""), size) from None
     start, end = byte_range or (0, size)
     response = web.StreamResponse(status=206 if byte_range else 200, headers=headers)
     if byte_range:
@@ -182,4 +175,4 @@ def forget_file(app: web.Application, recording_id: str) -> None:
 
 def add_routes(app: web.Application) -> None:
     app.cleanup_ctx.append(_media_dir_ctx)
-    app.router.add_get("/_media/recordings/{recording_id}/{file_name}", download)
+    app.router.add_get(f"/{BUCKET}/{{recording_id}}/{{day}}/{{file_name}}", download)

@@ -39,6 +39,7 @@ __all__ = [
     "json_response",
     "pipeline_middleware",
     "read_json_object",
+    "s3_error_response",
 ]
 
 log = logging.getLogger("mockserver")
@@ -77,6 +78,19 @@ def json_response(
 
 def error_response(error: TelnyxError) -> web.Response:
     return json_response(error.to_json(), status=error.status, headers=error.headers or None)
+
+
+def s3_error_response(error: errors.S3Error) -> web.Response:
+    """A failed download answers as S3 does: XML, and S3's request id header beside ours."""
+    request_id = uuid.uuid4().hex[:16].upper()
+    response = web.Response(
+        text=error.to_xml(request_id),
+        status=error.status,
+        content_type="application/xml",
+        headers=error.headers or None,
+    )
+    response.headers["x-amz-request-id"] = request_id
+    return response
 
 
 def bearer_key(request: web.Request) -> str:
@@ -146,6 +160,8 @@ async def pipeline_middleware(request: web.Request, handler: Handler) -> web.Str
         response = await _error_answer(request, exc)
     except TelnyxError as error:
         response = error_response(error)
+    except errors.S3Error as error:  # a download link: S3's XML, as Telnyx's storage answers
+        response = s3_error_response(error)
     except Exception:
         log.exception("unexpected error on %s %s", request.method, path)
         response = error_response(errors.unexpected_error())

@@ -153,7 +153,9 @@ async def test_dashboard_shows_a_recorded_call_live_and_redelivers(
     for fmt in ("WAV", "MP3"):
         link = card.get_by_role("link", name=f"download {fmt}")
         href = await link.get_attribute("href")
-        assert href is not None and href.startswith(f"/_media/recordings/{recording_id}/"), href
+        assert href is not None, href
+        assert href.startswith(f"/telephony-recorder-prod/{recording_id}/"), href
+        assert f".{fmt.lower()}?X-Amz-Algorithm=AWS4-HMAC-SHA256&" in href, href
     await screenshot(page, "dashboard-recorded.png")
 
     # Redeliver: the second attempt appears in the journal.

@@ -1,5 +1,5 @@
 """Recording downloads over HTTP: what the file holds (checked with real decoders) and how the
-pre-signed ``/_media`` link behaves (types, lengths, HEAD, Range, signature, expiry, paths)."""
+S3-shaped pre-signed link behaves (types, lengths, HEAD, Range, signature, expiry, paths)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import json
 import math
 import re
 import wave
+import xml.etree.ElementTree as ET
 from array import array
 from dataclasses import dataclass
 from typing import Any
@@ -129,6 +130,20 @@ def assert_telnyx_error(result: Download, status: int, code: str | None = None) 
     assert {"code", "title"} <= set(body["errors"][0])
     if code is not None:
         assert body["errors"][0]["code"] == code
+
+
+def assert_s3_error(
+    result: Download, status: int, code: str, message: str | None = None
+) -> ET.Element:
+    """S3's answer: XML ``<Error><Code>…<Message>…``, never Telnyx JSON."""
+    assert result.status == status, (result.status, result.body[:300])
+    assert result.headers["Content-Type"].startswith("application/xml")
+    error = ET.fromstring(result.body)
+    assert error.tag == "Error" and error.findtext("Code") == code, result.body
+    if message is not None:
+        assert error.findtext("Message") == message
+    assert error.findtext("RequestId") == result.headers["x-amz-request-id"]
+    return error
 
 
 # --- what the file contains ---------------------------------------------------------------
@@ -363,7 +378,8 @@ async def test_unsatisfiable_range_is_416_with_the_size(
     rec = await record(harness, {"format": fmt}, seconds=2)
     size = len(await download(harness, rec.url))
     result = await fetch(harness, rec.url, headers={"Range": header.format(size=size)})
-    assert_telnyx_error(result, 416)
+    error = assert_s3_error(result, 416, "InvalidRange", "The requested range is not satisfiable")
+    assert error.findtext("ActualObjectSize") == str(size)
     assert result.headers["Content-Range"] == f"bytes */{size}"
 
 
@@ -442,34 +458,75 @@ def _with_query(url: str, **changes: str) -> URL:
     return parsed.with_query({**parsed.query, **changes})
 
 
-async def test_tampered_signature_is_403_authorization_failed(harness: Harness) -> None:
+S3_LINK = re.compile(
+    r"^http://127\.0\.0\.1:\d+/telephony-recorder-prod/(?P<id>[0-9a-f-]{36})/"
+    r"(?P<day>\d{4}-\d{2}-\d{2})/(?P<name>[^/?]+)\?X-Amz-Algorithm=AWS4-HMAC-SHA256"
+    r"&X-Amz-Credential=AKIA[0-9A-F]{16}%2F(?P<scope_day>\d{8})%2Fus-east-1%2Fs3%2Faws4_request"
+    r"&X-Amz-Date=(?P<date>\d{8}T\d{6}Z)&X-Amz-Expires=(?P<expires>\d+)"
+    r"&X-Amz-SignedHeaders=host&X-Amz-Signature=[0-9a-f]{64}$"
+)
+
+
+async def test_link_has_the_shape_of_telnyx_s3_links(make_harness: MakeHarness) -> None:
+    wall = MutableClock(1_700_000_000.0)  # 2023-11-14T22:13:20Z
+    h = await make_harness(wall_clock=wall)
+    rec = await record(h, seconds=1)
+    match = S3_LINK.match(rec.url)
+    assert match, rec.url
+    assert match["id"] == rec.payload["recording_id"]
+    assert match["day"] == "2026-09-21"  # the recording's own (simulated) start
+    assert match["date"] == "20231114T221320Z" and match["scope_day"] == "20231114"
+    assert match["expires"] == "600"
+    started = int(START + DEFAULT_SCENARIO.answer_delay)
+    assert match["name"] == f"{rec.payload['call_leg_id']}-{started}.wav"
+
+
+async def test_tampered_link_is_403_signature_does_not_match(harness: Harness) -> None:
     rec = await record(harness, seconds=1)
-    signature = URL(rec.url).query["X-Mock-Signature"]
+    signature = URL(rec.url).query["X-Amz-Signature"]
     flipped = ("0" if signature[0] != "0" else "1") + signature[1:]
     for bad in (
-        _with_query(rec.url, **{"X-Mock-Signature": flipped}),
-        _with_query(rec.url, **{"X-Mock-Signature": ""}),
-        _with_query(rec.url, **{"X-Mock-Expires": str(int(START) + 10**9)}),  # extend expiry
-        _with_query(rec.url, **{"X-Mock-Expires": "²"}),  # a Unicode digit int() rejects
-        _with_query(rec.url, **{"X-Mock-Expires": "-1"}),
-        URL(rec.url).with_query(None),
+        _with_query(rec.url, **{"X-Amz-Signature": flipped}),
+        _with_query(rec.url, **{"X-Amz-Expires": "604800"}),  # extend the lifetime
+        _with_query(rec.url, **{"X-Amz-Date": "20991231T000000Z"}),  # move the start
     ):
         result = await fetch(harness, bad)
-        assert_telnyx_error(result, 403, "10010")
+        assert_s3_error(result, 403, "SignatureDoesNotMatch")
+
+
+@pytest.mark.parametrize(
+    ("change", "status", "code"),
+    [
+        ({"X-Amz-Signature": ""}, 400, "AuthorizationQueryParametersError"),
+        ({"X-Amz-Expires": "²"}, 400, "AuthorizationQueryParametersError"),
+        ({"X-Amz-Expires": "-1"}, 400, "AuthorizationQueryParametersError"),
+        ({"X-Amz-Expires": "604801"}, 400, "AuthorizationQueryParametersError"),
+        ({"X-Amz-Expires": "9" * 5000}, 400, "AuthorizationQueryParametersError"),
+        ({"X-Amz-Date": "yesterday"}, 400, "AuthorizationQueryParametersError"),
+        ({"X-Amz-Algorithm": "AWS4-HMAC-SHA1"}, 400, "AuthorizationQueryParametersError"),
+        (None, 403, "AccessDenied"),  # no query at all: a private bucket
+    ],
+)
+async def test_malformed_link_gets_s3_answers(
+    harness: Harness, change: dict[str, str] | None, status: int, code: str
+) -> None:
+    rec = await record(harness, seconds=1)
+    bad = URL(rec.url).with_query(None) if change is None else _with_query(rec.url, **change)
+    assert_s3_error(await fetch(harness, bad), status, code)
 
 
 async def test_signature_of_one_recording_does_not_open_another(harness: Harness) -> None:
     first = await record(harness, seconds=1)
     second = await record(harness, seconds=1)
     forged = URL(second.url).with_query(URL(first.url).query)
-    assert_telnyx_error(await fetch(harness, forged), 403, "10010")
+    assert_s3_error(await fetch(harness, forged), 403, "SignatureDoesNotMatch")
 
 
 async def test_signature_covers_the_format(harness: Harness) -> None:
     rec = await record(harness, {"format": "wav"}, seconds=1)
     other = URL(rec.url)
     other = other.with_name(other.name.replace(".wav", ".mp3")).with_query(other.query)
-    assert_telnyx_error(await fetch(harness, other), 403, "10010")
+    assert_s3_error(await fetch(harness, other), 403, "SignatureDoesNotMatch")
 
 
 class MutableClock:
@@ -486,11 +543,17 @@ async def test_link_expires_after_the_ttl_and_a_fresh_one_works(
     wall = MutableClock(1_700_000_000.0)
     h = await make_harness(wall_clock=wall)
     rec = await record(h, seconds=1)
-    assert int(URL(rec.url).query["X-Mock-Expires"]) == 1_700_000_000 + 600
-    wall.now += 599
+    assert URL(rec.url).query["X-Amz-Expires"] == "600"
+    wall.now += 600
     assert (await fetch(h, rec.url)).status == 200
-    wall.now += 2  # 601 s after the link was made
-    assert_telnyx_error(await fetch(h, rec.url), 403, "10010")
+    assert (await fetch(h, rec.url, method="HEAD")).status == 200
+    wall.now += 1  # 601 s after the link was made
+    error = assert_s3_error(await fetch(h, rec.url), 403, "AccessDenied", "Request has expired")
+    assert error.findtext("X-Amz-Expires") == "600"
+    assert error.findtext("Expires") == "2023-11-14T22:23:20Z"
+    assert error.findtext("ServerTime") == "2023-11-14T22:23:21Z"
+    head = await fetch(h, rec.url, method="HEAD")
+    assert head.status == 403 and head.body == b""
     status, body = await h.get(f"/v2/recordings/{rec.payload['recording_id']}")
     assert status == 200
     assert (await fetch(h, body["data"]["download_urls"]["wav"])).status == 200
@@ -500,27 +563,37 @@ async def test_url_ttl_comes_from_the_server_config(make_harness: MakeHarness) -
     wall = MutableClock(1_700_000_000.0)
     h = await make_harness(wall_clock=wall, url_ttl_seconds=30)
     rec = await record(h, seconds=1)
+    assert URL(rec.url).query["X-Amz-Expires"] == "30"
     wall.now += 31
-    assert_telnyx_error(await fetch(h, rec.url), 403, "10010")
+    assert_s3_error(await fetch(h, rec.url), 403, "AccessDenied", "Request has expired")
+
+
+async def test_a_deleted_recording_is_s3s_no_such_key(harness: Harness) -> None:
+    rec = await record(harness, seconds=1)
+    response = await harness.client.delete(
+        f"/v2/recordings/{rec.payload['recording_id']}", headers=harness.auth()
+    )
+    assert response.status == 200
+    error = assert_s3_error(
+        await fetch(harness, rec.url), 404, "NoSuchKey", "The specified key does not exist."
+    )
+    assert error.findtext("Key") == URL(rec.url).path.split("/", 2)[2]
 
 
 @pytest.mark.parametrize(
     "path",
     [
-        "/_media/recordings/../../etc/passwd",
-        "/_media/recordings/%2e%2e%2f%2e%2e%2fetc%2fpasswd/x.wav",
-        "/_media/recordings/%2e%2e/%2e%2e%2fetc%2fpasswd",
-        "/_media/recordings/..%2f..%2fetc/passwd.wav",
-        "/_media/recordings/not-a-uuid/x.wav",
-        "/_media/recordings/{id}/x.txt",
-        "/_media/recordings/{id}/..%2f..%2f..%2fetc%2fpasswd",
-        "/_media/recordings/{id}",
-        "/_media/recordings/{ID}/x.wav",
+        "/telephony-recorder-prod/../../etc/passwd",
+        "/telephony-recorder-prod/%2e%2e%2f%2e%2e%2fetc%2fpasswd/d/x.wav",
+        "/telephony-recorder-prod/%2e%2e/%2e%2e/%2e%2e%2fetc%2fpasswd",
+        "/telephony-recorder-prod/{id}/..%2f..%2fetc/passwd.wav",
+        "/telephony-recorder-prod/not-a-uuid/2026-09-21/x.wav",
+        "/telephony-recorder-prod/{id}/2026-09-21/x.txt",
+        "/telephony-recorder-prod/{id}/2026-09-21/..%2f..%2f..%2fetc%2fpasswd",
+        "/telephony-recorder-prod/{ID}/2026-09-21/x.wav",
     ],
 )
-async def test_bad_media_paths_get_telnyx_json_errors_never_files(
-    harness: Harness, path: str
-) -> None:
+async def test_bad_media_paths_get_s3_errors_never_files(harness: Harness, path: str) -> None:
     rec = await record(harness, seconds=1)
     recording_id = rec.payload["recording_id"]
     path = path.replace("{id}", recording_id).replace("{ID}", recording_id.upper())
@@ -528,8 +601,11 @@ async def test_bad_media_paths_get_telnyx_json_errors_never_files(
     origin = str(URL(rec.url).origin())
     result = await fetch(harness, URL(f"{origin}{path}?{query}", encoded=True))
     assert 400 <= result.status < 500
-    assert_telnyx_error(result, result.status)
     assert b"root:" not in result.body and not result.body.startswith(b"RIFF")
+    if result.headers["Content-Type"].startswith("application/xml"):
+        assert_s3_error(result, 403, "SignatureDoesNotMatch")
+    else:  # not under a bucket object's path at all: the mock's own 404
+        assert_telnyx_error(result, 404, "10005")
 
 
 async def test_default_file_name_is_call_leg_id_dash_unix_seconds(harness: Harness) -> None:

@@ -432,21 +432,25 @@ async def test_page_parameters_with_leading_zeros_or_spaces_are_integers(
 # -- more path traversal in download links ---------------------------------------------------
 
 
+B = "/telephony-recorder-prod"
+
+
 @pytest.mark.parametrize(
     ("path", "status", "code"),
     [
-        ("/_media/recordings/{id}/..%00.wav", 404, "10005"),
-        ("/_media/recordings/{id}/%252e%252e%252fetc%252fpasswd.wav", 404, "10005"),
-        ("/_media/recordings/{id}/..%2f..%2fetc%2fpasswd.wav", 404, "10005"),
-        ("/_media/recordings/{id}/..%5c..%5cwindows%5cwin.ini", 404, "10005"),
-        ("/_media/recordings/%c0%ae%c0%ae/%c0%ae%c0%ae/etc/passwd", 404, "10005"),
-        ("/_media/recordings/{id}/%2e%2e%2f%2e%2e%2f{id}.mp3", 403, "10010"),
-        ("/_media/recordings/{id}%00/x.wav", 404, "10005"),
-        ("/_media/%2e%2e/%2e%2e/etc/passwd", 404, "10005"),
-        ("/_media/recordings//etc/passwd", 404, "10005"),
+        (B + "/{id}/2026-09-21/..%00.wav", 403, "SignatureDoesNotMatch"),
+        (B + "/{id}/2026-09-21/%252e%252e%252fetc%252fpasswd.wav", 403, "SignatureDoesNotMatch"),
+        (B + "/{id}/2026-09-21/..%2f..%2fetc%2fpasswd.wav", 403, "SignatureDoesNotMatch"),
+        (B + "/{id}/2026-09-21/..%5c..%5cwindows%5cwin.ini", 403, "SignatureDoesNotMatch"),
+        (B + "/%c0%ae%c0%ae/%c0%ae%c0%ae/etc/passwd", 404, "10005"),
+        (B + "/{id}/%2e%2e%2f%2e%2e%2f/{id}.mp3", 403, "SignatureDoesNotMatch"),
+        (B + "/{id}%00/2026-09-21/x.wav", 403, "SignatureDoesNotMatch"),
+        (B + "/%2e%2e/%2e%2e/etc/passwd", 404, "10005"),
+        (B + "//etc/passwd", 404, "10005"),  # not an object path: the mock's own 404
+        ("/_media/recordings/{id}/x.wav", 404, "10005"),  # the old link shape is gone
     ],
 )
-async def test_more_traversal_shapes_in_media_paths_are_json_errors(
+async def test_more_traversal_shapes_in_media_paths_are_errors_never_files(
     harness: Harness, path: str, status: int, code: str
 ) -> None:
     rec = await record(harness, seconds=1)
@@ -458,9 +462,13 @@ async def test_more_traversal_shapes_in_media_paths_are_json_errors(
     async with harness.client.session.get(target) as response:
         body = await response.read()
         assert response.status == status, body
-        assert response.content_type == "application/json"
-        assert json.loads(body)["errors"][0]["code"] == code
         assert b"root:" not in body and not body.startswith(b"RIFF")
+        if code.isdigit():
+            assert response.content_type == "application/json"
+            assert json.loads(body)["errors"][0]["code"] == code
+        else:
+            assert response.content_type == "application/xml"
+            assert f"<Code>{code}</Code>".encode() in body
 
 
 # -- slow clients ----------------------------------------------------------------------------
@@ -515,12 +523,12 @@ async def test_slow_clients_do_not_stop_the_server_serving_others(
     assert len(harness.mock.simulator.tenant(API_KEY).calls) == 3  # the slow dials made none
 
 
-async def test_expiry_with_thousands_of_digits_is_403_not_500(harness: Harness) -> None:
+async def test_expiry_with_thousands_of_digits_is_400_not_500(harness: Harness) -> None:
     rec = await record(harness, seconds=1)
-    url = URL(rec.url).update_query({"X-Mock-Expires": "9" * 5000})
+    url = URL(rec.url).update_query({"X-Amz-Expires": "9" * 5000})
     async with harness.client.session.get(url) as response:
-        assert response.status == 403 and response.content_type == "application/json"
-        assert (await response.json())["errors"][0]["code"] == "10010"
+        assert response.status == 400 and response.content_type == "application/xml"
+        assert b"<Code>AuthorizationQueryParametersError</Code>" in await response.read()
 
 
 async def test_a_signed_link_opens_only_its_own_file_name(harness: Harness) -> None:
@@ -528,8 +536,8 @@ async def test_a_signed_link_opens_only_its_own_file_name(harness: Harness) -> N
     url = URL(rec.url)
     other = url.with_name("someone-else-1790000000.wav").with_query(url.query)
     async with harness.client.session.get(other) as response:
-        assert response.status == 404 and response.content_type == "application/json"
-        assert (await response.json())["errors"][0]["code"] == "10005"
+        assert response.status == 403 and response.content_type == "application/xml"
+        assert b"<Code>SignatureDoesNotMatch</Code>" in await response.read()
 
 
 # -- the real process ------------------------------------------------------------------------
