@@ -183,6 +183,9 @@ def check_recorded_call(work: Path) -> None:
         stderr=stderr,
         text=True,
     )
+    # readline() has no timeout: a server that neither prints nor exits is killed instead.
+    watchdog = threading.Timer(TIMEOUT, server.kill)
+    watchdog.start()
     try:
         assert server.stdout is not None
         line = server.stdout.readline()
@@ -193,6 +196,7 @@ def check_recorded_call(work: Path) -> None:
     finally:
         server.send_signal(signal.SIGTERM)
         code = server.wait(timeout=TIMEOUT)
+        watchdog.cancel()
         receiver.shutdown()
         stderr.close()
     if code != 0:
