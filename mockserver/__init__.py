@@ -1,7 +1,7 @@
 """mockserver: a local simulator of the Telnyx Call Control recording API.
 
-Importing the package is cheap (the pytest plugin and ``--version`` rely on it): the server's
-parts are loaded on first use of the names below.
+Importing the package is cheap: the server's parts are loaded on first use of the names
+below.
 """
 
 from __future__ import annotations
