@@ -88,6 +88,7 @@ def transfer(ctx: Context, call: Call, body: Body, now: float) -> Result:
     )
     leg, effects = start_leg(ctx, request, now)
     leg.bridge_on_answer_to = call
+    call.pending_legs.append(leg)
     leg.party.takes_turns = not scripts_its_party(leg.scenario)
     return OK, effects
 

@@ -94,6 +94,7 @@ def dial(ctx: Context, api_key: str, body: Body, now: float) -> tuple[Call, list
     call.scenario = ctx.scenario.for_call(to=to, connection_id=call.connection_id)
     if linked is not None and body.get("bridge_on_answer"):
         call.bridge_on_answer_to = linked
+        linked.pending_legs.append(call)
         call.party.takes_turns = not bridging.scripts_its_party(call.scenario)
     call.park_after_unbridge = body.get("park_after_unbridge") == "self"
     return call, ring(ctx, call, float(body.get("timeout_secs", 30)), now)
@@ -253,6 +254,10 @@ def end_call(ctx: Context, call: Call, now: float, cause: str, source: str) -> l
     other = bridging.leave_bridge(call, now)
     if other is not None:  # the other leg of a bridge goes too, unless it parks
         effects += end_call(ctx, other, now, "normal_clearing", bridging.hangup_side(other))
+    pending, call.pending_legs = call.pending_legs, []
+    for leg in pending:  # a transfer still ringing when its call ends is cancelled
+        if leg.state is CallState.INITIATED and leg.bridge_on_answer_to is call:
+            effects += end_call(ctx, leg, now, "originator_cancel", "caller")
     return effects
 
 

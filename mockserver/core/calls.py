@@ -82,6 +82,8 @@ class Call:
     heard_peers: list[Hearing] = field(default_factory=list)
     bridged_to: Call | None = field(default=None, repr=False)
     bridge_on_answer_to: Call | None = field(default=None, repr=False)  # transfer, link_to
+    # Legs dialled to be bridged with this one (transfer, link_to): cancelled if it ends first.
+    pending_legs: list[Call] = field(default_factory=list, repr=False)
     park_after_unbridge: bool = False  # "self": stays up when the other leg goes
     conference_id: str | None = None  # the conference this leg is in now
 

@@ -12,6 +12,7 @@ from mutagen.mp3 import MP3
 from mockserver.spec.scenario_files import bundled_scenario_dir, load_scenario
 from mockserver.spec.validation import SchemaRegistry
 from tests.conftest import Harness, MakeHarness, Received
+from tests.web.media_support import channel_levels, spoken
 
 BUNDLED = sorted(p.stem for p in bundled_scenario_dir().glob("*.yaml"))
 
@@ -205,6 +206,57 @@ async def test_voicemail_scenario(make_harness: MakeHarness, schemas: SchemaRegi
     assert wav_info(await file_of(h, saved)) == (1, 20)
     text = only(h, "call.recording.transcription.saved").payload["transcription_text"]
     assert text.startswith("Hi Sam, it's Alex from Acme.")
+
+
+async def test_contact_centre_scenario(make_harness: MakeHarness, schemas: SchemaRegistry) -> None:
+    h = await make_harness(scenario=load_scenario("contact_centre", schemas.schemas["scenario"]))
+    status, data = await h.post(
+        "/_mock/calls",
+        {"to": "+13125550100", "from": "+13125550199", "connection_id": "1"}
+        | {"webhook_url": h.receiver.url},
+    )
+    assert status == 200, data
+    customer = data["data"]["call_control_id"]
+    assert (await h.command(customer, "answer"))[0] == 200
+    await record(h, customer, format="wav", channels="dual")
+    await h.advance(5)
+    assert (await h.command(customer, "transfer", {"to": "+13125550200"}))[0] == 200
+    await h.advance(4)  # the agent answers: both legs bridged
+    assert len(h.receiver.events("call.bridged")) == 2
+    await h.advance(30)  # the agent hangs up; the customer's leg ends with the bridge
+    assert len(h.receiver.events("call.hangup")) == 2
+    await h.advance(1)
+    saved = only(h, "call.recording.saved").payload
+    assert saved["call_control_id"] == customer and recorded_seconds(saved) == 39
+    left, right = channel_levels(await file_of(h, saved))
+    assert spoken(left, [(0.5, 4), (16, 20)])  # the customer, from its answer
+    assert spoken(right, [(9 + 1, 9 + 5), (9 + 12, 9 + 15)])  # the agent, from the bridge
+
+
+async def test_conference_scenario(make_harness: MakeHarness, schemas: SchemaRegistry) -> None:
+    h = await make_harness(scenario=load_scenario("conference", schemas.schemas["scenario"]))
+    legs = [
+        (await h.dial(to=to))["call_control_id"]
+        for to in ("+13125550301", "+13125550302", "+13125550303")
+    ]
+    await h.advance(1)
+    status, body = await h.post("/v2/conferences", {"call_control_id": legs[0], "name": "team"})
+    assert status == 200, body
+    conference_id = body["data"]["id"]
+    for leg in legs[1:]:
+        status, _ = await h.post(
+            f"/v2/conferences/{conference_id}/actions/join", {"call_control_id": leg}
+        )
+        assert status == 200
+    actions = f"/v2/conferences/{conference_id}/actions"
+    assert (await h.post(f"{actions}/record_start", {"format": "wav"}))[0] == 200
+    await h.advance(16)
+    assert (await h.post(f"{actions}/end", {}))[0] == 200
+    await h.advance(1)
+    saved = only(h, "conference.recording.saved").payload
+    assert saved["conference_id"] == conference_id
+    (mono,) = channel_levels(await file_of(h, saved))
+    assert spoken(mono, [(1, 4), (5, 8), (9, 12), (13, 15)])  # all three parties, in turn
 
 
 @pytest.mark.parametrize("name", BUNDLED)

@@ -120,3 +120,14 @@ def channel_levels(data: bytes, step: float = 0.5) -> list[list[int]]:
 def loud(levels: list[int], threshold: int = 1000) -> list[int]:
     """Indexes of the steps with sound."""
     return [i for i, level in enumerate(levels) if level > threshold]
+
+
+def spoken(levels: list[int], spans: list[tuple[float, float]], step: float = 0.5) -> bool:
+    """Sound throughout every span (a step of margin at each end) and nowhere outside them.
+
+    ``levels`` are one channel's :func:`channel_levels`, ``spans`` seconds into the file.
+    """
+    inside = {i for i in range(len(levels)) if any(a <= i * step < b for a, b in spans)}
+    sounding = set(loud(levels))
+    core = {i for i in inside if any(a + step <= i * step < b - step for a, b in spans)}
+    return core <= sounding <= inside

@@ -300,3 +300,21 @@ async def test_default_scenario_gives_a_bridged_call_a_conversation(
     assert loud(left), "the customer speaks"
     # They take turns: never both at once.
     assert not set(loud(left)) & set(loud(right))
+
+
+async def test_a_transfer_still_ringing_is_cancelled_when_the_call_ends(
+    make_harness: MakeHarness,
+) -> None:
+    h = await make_harness(scenario=contact_centre())
+    customer = await answered_customer(h)
+    agent = await transferred(h, customer)
+    await h.advance(1)  # the agent's phone rings (it answers after 4 s)
+    await ok(h, customer, "hangup")
+    await h.advance(0)
+    (hangup,) = h.receiver.events("call.hangup", agent)
+    assert (hangup.payload["hangup_cause"], hangup.payload["hangup_source"]) == (
+        "originator_cancel",
+        "caller",
+    )
+    await h.advance(10)
+    assert h.receiver.events("call.answered", agent) == []
