@@ -28,6 +28,8 @@ class ServerConfig:
     # seconds: Telnyx keeps call status "available 10 minutes after call ended".
     call_retention_seconds: float = 600.0
     max_command_ids_per_call: int = 10_000
+    # API keys owning calls or recordings at once (a new one beyond is 429).
+    max_tenants: int = 10_000
     webhook_timeout_seconds: float = 2.0
     webhook_retry_delays: tuple[float, ...] = (1.0, 2.0)
     journal_size: int = 10_000

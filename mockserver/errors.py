@@ -21,6 +21,7 @@ __all__ = [
     "S3Error",
     "TelnyxError",
     "already_bridged",
+    "api_key_not_accepted",
     "authentication_failed",
     "bad_query",
     "bad_request",
@@ -57,6 +58,7 @@ __all__ = [
     "s3_no_such_key",
     "s3_request_expired",
     "s3_signature_mismatch",
+    "too_many_tenants",
     "transcription_in_progress",
     "unexpected_error",
     "unsupported_media_type",
@@ -489,4 +491,26 @@ def s3_invalid_range(requested: str, size: int) -> S3Error:
         "The requested range is not satisfiable",
         (("RangeRequested", requested), ("ActualObjectSize", str(size))),
         headers={"Content-Range": f"bytes */{size}"},
+    )
+
+
+def too_many_tenants(limit: int) -> TelnyxError:
+    """More API keys own calls or recordings at once than the mock keeps apart."""
+    return TelnyxError.single(
+        429,
+        "10011",
+        "Too many requests",
+        f"More than {limit} API keys own calls or recordings at once; reset the mock"
+        " (POST /_mock/reset) or start it with --api-key.",
+    )
+
+
+def api_key_not_accepted() -> TelnyxError:
+    """A control route's ``api_key`` outside ``--api-key``: no request could reach its tenant."""
+    return TelnyxError.single(
+        422,
+        "10015",
+        "Bad Request",
+        "The 'api_key' parameter must be one of the keys the mock was started with (--api-key).",
+        pointer="/api_key",
     )

@@ -213,6 +213,7 @@ def purge(ctx: Context, call: Call, key: TimerKey, now: float) -> list[Effect]:
     dial_id = call.dial_command_id
     if dial_id is not None and tenant.dial_command_ids.get(dial_id) == call.call_control_id:
         del tenant.dial_command_ids[dial_id]
+    ctx.forget_if_empty(call.tenant)
     return []
 
 

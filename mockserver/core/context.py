@@ -43,6 +43,9 @@ Result = tuple[dict[str, Any], list[Effect]]  # the response's data, and what fo
 Handler = Callable[["Context", Call, Body, float], Result]
 
 OK: dict[str, Any] = {"result": "ok"}
+# API keys owning something at once. Without --api-key any key is a tenant; this bounds what a
+# client inventing keys can hold (each also needs a live call or a recording to count).
+MAX_TENANTS = 10_000
 
 
 class RecordingLinks(Protocol):
@@ -61,12 +64,28 @@ class Context:
     call_retention_seconds: float = 600.0
     max_command_ids_per_call: int = 10_000
     tenants: dict[str, TenantState] = field(default_factory=dict)
+    max_tenants: int = MAX_TENANTS
 
     def tenant(self, api_key: str) -> TenantState:
+        """The key's state, created when it is about to own something (a call, a recording,
+        a scripted fault's count): reads never create one (see ``existing``)."""
         state = self.tenants.get(api_key)
         if state is None:
+            if len(self.tenants) >= self.max_tenants:
+                raise errors.too_many_tenants(self.max_tenants)
             state = self.tenants[api_key] = TenantState(api_key)
         return state
+
+    def existing(self, api_key: str) -> TenantState:
+        """The key's state for reading: an empty one, not kept, if the key owns nothing."""
+        return self.tenants.get(api_key) or TenantState(api_key)
+
+    def forget_if_empty(self, api_key: str) -> None:
+        """A key that owns nothing any more is no tenant (30,000 GETs with new keys made
+        30,000 tenants that lived until reset)."""
+        state = self.tenants.get(api_key)
+        if state is not None and state.owns_nothing():
+            del self.tenants[api_key]
 
     def webhook(
         self, call: Call, event: WebhookEvent, scenario: Scenario | None = None

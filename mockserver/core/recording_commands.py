@@ -73,7 +73,7 @@ def completed_recording(
     ctx: Context, api_key: str, recording_id: str, pointer: str = "/recording_id"
 ) -> Recording:
     """One of the tenant's saved recordings: the only ones the API lists, serves or deletes."""
-    recording = ctx.tenant(api_key).recordings.get(recording_id)
+    recording = ctx.existing(api_key).recordings.get(recording_id)
     if recording is None or not is_completed(recording):
         raise errors.recording_not_found(pointer=pointer)
     return recording
@@ -86,6 +86,7 @@ def forget_recording(ctx: Context, recording: Recording) -> None:
     call = tenant.calls.get(recording.call_control_id)
     if call is not None:
         call.remove_recording(recording.id)
+    ctx.forget_if_empty(recording.tenant)
 
 
 def max_length_reached(ctx: Context, call: Call, key: TimerKey, now: float) -> list[Effect]:

@@ -23,7 +23,7 @@ from mockserver.core import call_commands, conferences, recording_commands
 from mockserver.core.calls import Call
 from mockserver.core.commands import COMMANDS, Command, check_command
 from mockserver.core.conference_state import Conference, conference_json, participant_json
-from mockserver.core.context import OK, Body, Context, RecordingLinks
+from mockserver.core.context import MAX_TENANTS, OK, Body, Context, RecordingLinks
 from mockserver.core.effects import Effect, SendWebhook, StartTimer, TimerKey, TimerKind
 from mockserver.core.recording_commands import silence_stop_time
 from mockserver.core.recordings import Recording
@@ -56,6 +56,7 @@ class Simulator:
         scenario: Scenario = DEFAULT_SCENARIO,
         call_retention_seconds: float = 600.0,
         max_command_ids_per_call: int = 10_000,
+        max_tenants: int = MAX_TENANTS,
     ) -> None:
         self._ctx = Context(
             ids=ids,
@@ -63,6 +64,7 @@ class Simulator:
             scenario=scenario,
             call_retention_seconds=call_retention_seconds,
             max_command_ids_per_call=max_command_ids_per_call,
+            max_tenants=max_tenants,
         )
 
     # -- reads -------------------------------------------------------------------------------
@@ -81,10 +83,11 @@ class Simulator:
         return self._ctx.call_retention_seconds
 
     def tenant(self, api_key: str) -> TenantState:
-        return self._ctx.tenant(api_key)
+        """The key's calls and recordings, to read (a key that owns nothing reads empty)."""
+        return self._ctx.existing(api_key)
 
     def find_call(self, api_key: str, call_control_id: str) -> Call | None:
-        return self._ctx.tenant(api_key).calls.get(call_control_id)
+        return self._ctx.existing(api_key).calls.get(call_control_id)
 
     def find_recording(self, recording_id: str) -> Recording | None:
         """Any tenant's recording: download links are authorised by their signature."""
@@ -214,7 +217,7 @@ class Simulator:
 
     def find_conference(self, api_key: str, id_or_name: str) -> Conference:
         """By id, or by name ("Uniquely identifies the conference by id or name")."""
-        owned = self._ctx.tenant(api_key).conferences
+        owned = self._ctx.existing(api_key).conferences
         found = owned.get(id_or_name)
         if found is None:
             named = [c for c in owned.values() if c.name == id_or_name]
@@ -227,7 +230,7 @@ class Simulator:
         return conference_json(self.find_conference(api_key, conference_id))
 
     def list_conferences(self, api_key: str) -> list[dict[str, Any]]:
-        owned = self._ctx.tenant(api_key).conferences.values()
+        owned = self._ctx.existing(api_key).conferences.values()
         return [conference_json(c) for c in sorted(owned, key=lambda c: -c.expires_at)]
 
     def list_participants(self, api_key: str, conference_id: str) -> list[dict[str, Any]]:

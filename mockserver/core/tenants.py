@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 from mockserver.core.calls import Call
 from mockserver.core.conference_state import Conference
@@ -24,3 +24,7 @@ class TenantState:
     fault_counts: dict[str, int] = field(default_factory=dict)  # scripted Dial failures
     conferences: dict[str, Conference] = field(default_factory=dict)
     transcriptions: dict[str, RecordingTranscription] = field(default_factory=dict)
+
+    def owns_nothing(self) -> bool:
+        """No call, recording, conference, count... left: the key need not be a tenant."""
+        return not any(getattr(self, f.name) for f in fields(self) if f.name != "api_key")

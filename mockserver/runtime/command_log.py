@@ -15,7 +15,7 @@ from typing import Any
 
 from mockserver.ids import iso_timestamp
 
-__all__ = ["CommandEntry", "CommandLog"]
+__all__ = ["CommandEntry", "CommandLog", "estimate_size"]
 
 
 @dataclass(frozen=True)
@@ -32,6 +32,7 @@ class CommandEntry:
     response: Any
     simulated_at: float
     latency_ms: float
+    size: int = 0  # estimated bytes this entry keeps alive (see estimate_size)
 
     @property
     def ok(self) -> bool:
@@ -55,12 +56,36 @@ class CommandEntry:
         }
 
 
-class CommandLog:
-    """Bounded: ``per_call`` newest entries for each of the ``max_calls`` newest calls."""
+ENTRY_OVERHEAD = 600  # the entry itself, its tuple and the strings every entry has
+UNKNOWN_CALLS = ("", "<unknown call ids>")  # one bucket for commands to ids no call has
 
-    def __init__(self, *, per_call: int = 200, max_calls: int = 1000) -> None:
+
+def estimate_size(raw: bytes) -> int:
+    """Bytes a JSON document of ``raw`` keeps alive once parsed, pessimistically.
+
+    Parsed JSON costs more than its text: ``[[],[],...]`` is 3 bytes per 56-byte list. Every
+    container and every string is counted at what CPython spends on a small one.
+    """
+    containers = raw.count(b"{") + raw.count(b"[")
+    strings = raw.count(b'"') // 2
+    return len(raw) + 200 * containers + 60 * strings
+
+
+class CommandLog:
+    """Bounded three ways: ``per_call`` newest entries per call, the ``max_calls`` calls used
+    most recently, and ``max_bytes`` estimated bytes in all (the oldest calls go first).
+
+    Commands to call ids that are not live calls (made up, purged, another tenant's) share
+    one bucket of ``per_call`` entries, so inventing ids cannot grow the log.
+    """
+
+    def __init__(
+        self, *, per_call: int = 200, max_calls: int = 1000, max_bytes: int = 32 * 1024 * 1024
+    ) -> None:
         self.per_call = per_call
         self.max_calls = max_calls
+        self.max_bytes = max_bytes
+        self.bytes = 0  # estimated bytes kept, the sum of the entries' sizes
         self._calls: OrderedDict[tuple[str, str | None], deque[CommandEntry]] = OrderedDict()
         self._seq = itertools.count(1)
 
@@ -76,6 +101,8 @@ class CommandLog:
         response: Any,
         simulated_at: float,
         latency_ms: float,
+        size: int = 0,
+        known_call: bool = True,
     ) -> CommandEntry:
         entry = CommandEntry(
             next(self._seq),
@@ -88,17 +115,32 @@ class CommandLog:
             response,
             simulated_at,
             latency_ms,
+            size + ENTRY_OVERHEAD,
         )
-        key = (tenant, call_control_id)
+        key = (tenant, call_control_id) if known_call else UNKNOWN_CALLS
         log = self._calls.get(key)
         if log is None:
-            log = self._calls[key] = deque(maxlen=self.per_call)
-            while len(self._calls) > self.max_calls:
-                self._calls.popitem(last=False)
+            log = self._calls[key] = deque()
         else:
             self._calls.move_to_end(key)
         log.append(entry)
+        self.bytes += entry.size
+        if len(log) > self.per_call:
+            self.bytes -= log.popleft().size
+        while len(self._calls) > self.max_calls:
+            self._drop_oldest_call()
+        while self.bytes > self.max_bytes:
+            if next(iter(self._calls)) != key:  # the least recently used call goes first
+                self._drop_oldest_call()
+            elif len(log) > 1:  # only this call is left: its oldest entries go
+                self.bytes -= log.popleft().size
+            else:
+                break
         return entry
+
+    def _drop_oldest_call(self) -> None:
+        _, dropped = self._calls.popitem(last=False)
+        self.bytes -= sum(entry.size for entry in dropped)
 
     def entries(
         self, *, tenant: str | None = None, call_control_id: str | None = None
@@ -106,13 +148,26 @@ class CommandLog:
         """Oldest first, across calls, optionally for one tenant and/or one call."""
         found = [
             entry
-            for (owner, call), log in self._calls.items()
-            if (tenant is None or owner == tenant)
-            and (call_control_id is None or call == call_control_id)
+            for log in self._calls.values()
             for entry in log
+            if (tenant is None or entry.tenant == tenant)
+            and (call_control_id is None or entry.call_control_id == call_control_id)
         ]
         return sorted(found, key=lambda entry: entry.seq)
 
+    def tenants(self) -> set[str]:
+        """The keys with a logged Dial or call of their own (not the made-up-ids bucket)."""
+        return {owner for (owner, _), log in self._calls.items() if log and owner}
+
     def forget(self, tenant: str | None = None) -> None:
-        for key in [k for k in self._calls if tenant is None or k[0] == tenant]:
-            del self._calls[key]
+        if tenant is None:
+            self._calls.clear()
+            self.bytes = 0
+            return
+        for key in [k for k in self._calls if k[0] == tenant]:
+            self.bytes -= sum(entry.size for entry in self._calls.pop(key))
+        bucket = self._calls.get(UNKNOWN_CALLS)
+        if bucket is not None:
+            kept = deque(entry for entry in bucket if entry.tenant != tenant)
+            self.bytes -= sum(entry.size for entry in bucket) - sum(e.size for e in kept)
+            self._calls[UNKNOWN_CALLS] = kept

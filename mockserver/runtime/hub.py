@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,6 +27,8 @@ class Notice:
     tenant: str | None = None
     call_control_id: str | None = None
     data: dict[str, Any] | None = None
+    # What the streams send for it, rendered once at publish (Hub.renderer), not per stream.
+    chunk: bytes | None = None
 
 
 class Subscription:
@@ -36,6 +39,7 @@ class Subscription:
         self.tenant = tenant
         self._queue: asyncio.Queue[Notice | None] = asyncio.Queue(maxsize)
         self.overflowed = 0
+        self._unread_resync = False  # overflowed, and has not read since
 
     def offer(self, notice: Notice | None) -> None:
         """Queue ``notice`` (None: the hub closed) unless it is another tenant's."""
@@ -48,15 +52,24 @@ class Subscription:
         try:
             self._queue.put_nowait(notice)
         except asyncio.QueueFull:
-            # Too slow a reader: drop its backlog and tell it to reload the snapshot.
+            # Too slow a reader: drop its backlog and tell it to reload the snapshot. One that
+            # has not read even that since is not reading at all: it is dropped (its stream
+            # ends; a page reconnects), so it costs publishers nothing from now on.
             self.overflowed += 1
             while not self._queue.empty():
                 self._queue.get_nowait()
-            self._queue.put_nowait(None if notice is None else Notice(notice.seq, "resync"))
+            if notice is None or self._unread_resync:
+                self._hub.unsubscribe(self)
+                self._queue.put_nowait(None)
+                return
+            self._unread_resync = True
+            self._queue.put_nowait(Notice(notice.seq, "resync"))
 
     async def get(self, timeout: float | None = None) -> Notice | None:
         """The next notice; None once the hub closed. TimeoutError after ``timeout`` seconds."""
-        return await asyncio.wait_for(self._queue.get(), timeout)
+        notice = await asyncio.wait_for(self._queue.get(), timeout)
+        self._unread_resync = False
+        return notice
 
     def close(self) -> None:
         self._hub.unsubscribe(self)
@@ -71,6 +84,8 @@ class Hub:
         self._seq = itertools.count(1)
         self.last_seq = 0
         self.closed = False
+        # Renders a notice into what every stream sends, once per notice (the dashboard's).
+        self.renderer: Callable[[Notice], bytes] | None = None
 
     def publish(
         self,
@@ -84,6 +99,10 @@ class Hub:
         if not self._subscriptions:
             return
         notice = Notice(self.last_seq, kind, tenant, call_control_id, data)
+        if self.renderer is not None:
+            notice = Notice(
+                self.last_seq, kind, tenant, call_control_id, data, self.renderer(notice)
+            )
         for subscription in list(self._subscriptions):
             subscription.offer(notice)
 

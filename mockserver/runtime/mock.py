@@ -136,6 +136,7 @@ def build_mock(
         scenario=scenario,
         call_retention_seconds=config.call_retention_seconds,
         max_command_ids_per_call=config.max_command_ids_per_call,
+        max_tenants=config.max_tenants,
     )
     dispatcher = WebhookDispatcher(
         clock=clock,

@@ -203,6 +203,10 @@ def complete_document(document: dict[str, Any]) -> dict[str, Any]:
     paths: dict[str, Any] = document["paths"]
     for path, item in {**_recording_paths(), **conference_paths()}.items():
         paths.setdefault(path, item)
+    for path in ("/v2/calls", "/_mock/calls"):  # a new API key beyond the tenant bound
+        if "post" in paths.get(path, {}):
+            responses = paths[path]["post"].setdefault("responses", {})
+            responses.setdefault("429", _errors("Too many API keys own calls at once"))
     for path, item in paths.items():
         if not path.startswith("/_mock/"):
             continue

@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import gzip
 import json
-from collections.abc import Awaitable, Callable
+import tracemalloc
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import replace
 
 import pytest
@@ -17,6 +19,7 @@ from aiohttp import web
 from yarl import URL
 
 from mockserver.core.scenario import DEFAULT_SCENARIO
+from mockserver.runtime.command_log import CommandLog
 from mockserver.web.downloads import MEDIA_DIR
 from tests.conftest import API_KEY, OTHER_KEY, Harness, MakeHarness, loop_stall
 from tests.web.media_support import inbound
@@ -375,3 +378,117 @@ async def test_reset_deletes_encoded_mp3_files(harness: Harness) -> None:
     status, _ = await harness.post("/_mock/reset", {}, key=None)
     assert status == 200
     assert scratch_files(harness) == []
+
+
+# -- defect 2: the command log kept chunked bodies whole ---------------------------------------
+
+
+async def chunked(body: bytes) -> AsyncIterator[bytes]:
+    for start in range(0, len(body), 16 * 1024):
+        yield body[start : start + 16 * 1024]
+
+
+def made_up_call_id(n: int) -> str:
+    return "v3:" + f"{n:054d}"
+
+
+async def test_chunked_bodies_for_made_up_calls_keep_a_bounded_log(harness: Harness) -> None:
+    log = harness.mock.command_log
+    body = json.dumps({"payload": "x" * (200 * 1024), "voice": "female", "language": "en-US"})
+    for n in range(300):
+        response = await harness.client.post(
+            f"/v2/calls/{made_up_call_id(n)}/actions/speak",
+            data=chunked(body.encode()),
+            headers={**harness.auth(), "Content-Type": "application/json"},
+        )
+        assert response.status == 422  # no such call
+        assert "Content-Length" not in response.request_info.headers
+    entries = log.entries()
+    # One bucket for ids no call has: per_call entries, each with a placeholder.
+    assert len(entries) == log.per_call
+    assert {entry.request for entry in entries} == {f"<{len(body)} bytes, not kept>"}
+    # Each entry keeps a placeholder and a small error: 1 MiB in all (it was 300 × 200 KiB).
+    assert log.bytes <= 1024 * 1024, log.bytes
+
+
+async def test_the_command_log_is_bounded_by_bytes_overall(harness: Harness) -> None:
+    harness.mock.command_log = CommandLog(max_bytes=256 * 1024)
+    log = harness.mock.command_log
+    # Parsed JSON costs more than its text: 4,000 empty lists are 12 KiB of text, 220 KiB kept.
+    body = json.dumps({"client_state": None, "command_id": "c", "x": [[]] * 4000})
+    assert len(body) < 16 * 1024
+    calls = [(await harness.dial())["call_control_id"] for _ in range(10)]
+    tracemalloc.start()
+    try:
+        gc.collect()
+        baseline = tracemalloc.get_traced_memory()[0]
+        for call in calls * 4:
+            await send(harness, "POST", f"/v2/calls/{call}/actions/hangup", body)
+        gc.collect()
+        kept = tracemalloc.get_traced_memory()[0] - baseline
+    finally:
+        tracemalloc.stop()
+    assert log.bytes <= log.max_bytes
+    # Measured: what the log and everything else those 40 requests left hold (journal lines,
+    # ended calls: under 1 MiB). Unbounded, the log alone held 40 × 220 KiB = 8.6 MiB.
+    assert kept < log.max_bytes + 1024 * 1024, kept
+
+
+# -- defect 13: tenants were never cleaned up --------------------------------------------------
+
+
+async def test_reads_with_new_keys_create_no_tenant(harness: Harness) -> None:
+    for n in range(300):
+        key = f"KEY_NEW_{n}"
+        assert (await harness.get("/v2/recordings", key=key))[0] == 200
+        assert (await harness.get(f"/v2/calls/{made_up_call_id(n)}", key=key))[0] == 404
+        assert (await harness.command(made_up_call_id(n), "hangup", key=key))[0] == 422
+    assert dict(harness.mock.simulator.tenants) == {}
+    status, body = await harness.get("/_mock/state", key=None)
+    assert (status, body["data"]["tenants"]) == (200, [])
+
+
+async def test_a_control_route_refuses_a_key_outside_the_api_keys(
+    make_harness: MakeHarness,
+) -> None:
+    h = await make_harness(api_keys=frozenset({"KA", "KB"}))
+    body = {"api_key": "EVIL", "to": "+13125550100", "from": "+13125550199", "connection_id": "1"}
+    response = await send(h, "POST", "/_mock/calls", json.dumps(body), key="KA")
+    [item] = await error_items(response, 422)
+    assert item["source"]["pointer"] == "/api_key"
+    assert "EVIL" not in h.mock.simulator.tenants
+    body["api_key"] = "KB"
+    response = await send(h, "POST", "/_mock/calls", json.dumps(body), key="KA")
+    assert response.status == 200
+
+
+async def test_a_tenant_goes_when_it_owns_nothing(harness: Harness) -> None:
+    call = await harness.answered_call(key=OTHER_KEY)
+    await harness.command(call, "hangup", key=OTHER_KEY)
+    assert OTHER_KEY in harness.mock.simulator.tenants
+    await harness.advance(harness.mock.simulator.call_retention_seconds)
+    assert OTHER_KEY not in harness.mock.simulator.tenants  # the call purged, nothing left
+    recorded = await record(harness, key=OTHER_KEY)
+    await harness.command(recorded.ccid, "hangup", key=OTHER_KEY)
+    await harness.advance(harness.mock.simulator.call_retention_seconds)
+    assert OTHER_KEY in harness.mock.simulator.tenants  # the recording keeps it
+    recording_id = recorded.payload["recording_id"]
+    response = await send(harness, "DELETE", f"/v2/recordings/{recording_id}", key=OTHER_KEY)
+    assert response.status == 200
+    assert OTHER_KEY not in harness.mock.simulator.tenants
+
+
+async def test_tenants_are_bounded(make_harness: MakeHarness) -> None:
+    h = await make_harness(max_tenants=3)
+    for n in range(3):
+        await h.dial(key=f"KEY_{n}")
+    status, body = await h.post(
+        "/v2/calls",
+        {"connection_id": "1", "to": "+13125550100", "from": "+13125550111"},
+        key="KEY_3",
+    )
+    assert (status, body["errors"][0]["code"]) == (429, "10011")
+    await h.dial(key="KEY_0")  # keys that own something still work
+    assert len(h.mock.simulator.tenants) == 3
+    await h.post("/_mock/reset", {}, key=None)
+    await h.dial(key="KEY_3")
