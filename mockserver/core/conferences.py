@@ -25,8 +25,8 @@ from mockserver.core.conference_state import Conference, ConferenceStatus, Parti
 from mockserver.core.context import OK, Body, Context, take_client_state
 from mockserver.core.effects import Effect
 from mockserver.core.parties import Hearing
+from mockserver.core.recording_commands import target_recording, transition
 from mockserver.core.recordings import (
-    IllegalTransition,
     Recording,
     RecordingEvent,
     RecordingOptions,
@@ -162,12 +162,12 @@ def _record_stop(ctx: Context, conference: Conference, body: Body, now: float) -
 
 
 def _record_pause(ctx: Context, conference: Conference, body: Body, now: float) -> list[Effect]:
-    _transition(_target_recording(conference, body, "pause"), RecordingEvent.PAUSE, now)
+    transition(_target_recording(conference, body, "pause"), RecordingEvent.PAUSE, now)
     return []
 
 
 def _record_resume(ctx: Context, conference: Conference, body: Body, now: float) -> list[Effect]:
-    _transition(_target_recording(conference, body, "resume"), RecordingEvent.RESUME, now)
+    transition(_target_recording(conference, body, "resume"), RecordingEvent.RESUME, now)
     return []
 
 
@@ -295,7 +295,7 @@ def _set_heard(conference: Conference, participant: Participant, now: float) -> 
 def _stop_recording(
     ctx: Context, conference: Conference, recording: Recording, now: float
 ) -> list[Effect]:
-    _transition(recording, RecordingEvent.STOP, now)
+    transition(recording, RecordingEvent.STOP, now)
     recording.stop_reason = "record_stop"
     scenario = recording.scenario
     saved_at = now + ctx.delay(scenario, scenario.recording_saved_delay)
@@ -308,22 +308,10 @@ def _stop_recording(
 
 
 def _target_recording(conference: Conference, body: Body, verb: str) -> Recording:
-    recording_id = body.get("recording_id")
-    if recording_id is not None:
-        found = next((r for r in conference.recordings if r.id == recording_id), None)
-        if found is None:
-            raise errors.recording_not_found()
-        if not found.is_active:
-            raise errors.recording_not_active(
-                f"Recording {recording_id} has already stopped; there is nothing to {verb}."
-            )
-        return found
-    active = conference.active_recording
-    if active is None:
-        raise errors.recording_not_active(
-            f"There is no active recording on this conference to {verb}."
-        )
-    return active
+    by_id = {recording.id: recording for recording in conference.recordings}
+    return target_recording(
+        body, verb, find=by_id.get, active=conference.active_recording, owner="conference"
+    )
 
 
 def _targets(conference: Conference, body: Body) -> list[Participant]:
@@ -360,10 +348,3 @@ def _member_call(ctx: Context, tenant: str, call_control_id: str) -> Call:
             "The call is already a participant of a conference.", pointer="/call_control_id"
         )
     return call
-
-
-def _transition(recording: Recording, event: RecordingEvent, now: float) -> None:
-    try:
-        recording.apply(event, now)
-    except IllegalTransition as exc:
-        raise errors.recording_not_active(f"The recording cannot {event.value}: {exc}.") from exc

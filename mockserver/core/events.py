@@ -12,6 +12,7 @@ from typing import Any
 from mockserver.core.calls import Call
 from mockserver.core.prompts import Prompt
 from mockserver.core.recordings import Recording
+from mockserver.core.rendering import call_ids
 from mockserver.ids import iso_timestamp
 
 __all__ = [
@@ -86,12 +87,7 @@ def _event(
 
 
 def _call_ids(call: Call) -> dict[str, Any]:
-    return {
-        "call_control_id": call.call_control_id,
-        "call_leg_id": call.call_leg_id,
-        "call_session_id": call.call_session_id,
-        "connection_id": call.connection_id,
-    }
+    return {**call_ids(call), "connection_id": call.connection_id}
 
 
 def call_initiated(call: Call, event_id: str, at: float) -> WebhookEvent:

@@ -97,11 +97,6 @@ def _choice(body: Body, name: str, allowed: tuple[str, ...], default: str) -> st
     return str(value)
 
 
-def _take_client_state(call: Call, body: Body) -> None:
-    if body.get("client_state") is not None:
-        call.client_state = body["client_state"]
-
-
 # -- speak and playback ----------------------------------------------------------------
 
 

@@ -8,6 +8,8 @@ goes stale when the recording is paused.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from mockserver import errors
 from mockserver.core import events
 from mockserver.core.calls import Call
@@ -36,6 +38,8 @@ __all__ = [
     "silence_stop_time",
     "start_recording",
     "stop_recording",
+    "target_recording",
+    "transition",
 ]
 
 
@@ -57,14 +61,14 @@ def record_stop(ctx: Context, call: Call, body: Body, now: float) -> Result:
 
 def record_pause(ctx: Context, call: Call, body: Body, now: float) -> Result:
     recording = _target_recording(call, body, "pause")
-    _transition(recording, RecordingEvent.PAUSE, now)
+    transition(recording, RecordingEvent.PAUSE, now)
     take_client_state(call, body)
     return OK, []
 
 
 def record_resume(ctx: Context, call: Call, body: Body, now: float) -> Result:
     recording = _target_recording(call, body, "resume")
-    _transition(recording, RecordingEvent.RESUME, now)
+    transition(recording, RecordingEvent.RESUME, now)
     take_client_state(call, body)
     return OK, _max_length_timer(recording, now) + _silence_timer(recording, now)
 
@@ -146,7 +150,7 @@ def start_recording(
 def stop_recording(
     ctx: Context, call: Call, recording: Recording, now: float, reason: str
 ) -> list[Effect]:
-    _transition(recording, RecordingEvent.STOP, now)
+    transition(recording, RecordingEvent.STOP, now)
     recording.stop_reason = reason
     scenario = recording.scenario
     saved_at = now + ctx.delay(scenario, scenario.recording_saved_delay)
@@ -202,9 +206,24 @@ def silence_stop_time(
 
 
 def _target_recording(call: Call, body: Body, verb: str) -> Recording:
+    return target_recording(
+        body, verb, find=call.recording, active=call.active_recording, owner="call"
+    )
+
+
+def target_recording(
+    body: Body,
+    verb: str,
+    *,
+    find: Callable[[str], Recording | None],
+    active: Recording | None,
+    owner: str,
+) -> Recording:
+    """The recording a stop/pause/resume acts on: ``recording_id``'s, else the active one
+    (calls and conferences alike)."""
     recording_id = body.get("recording_id")
     if recording_id is not None:
-        found = call.recording(recording_id)
+        found = find(recording_id)
         if found is None:
             raise errors.recording_not_found()
         if not found.is_active:
@@ -212,13 +231,15 @@ def _target_recording(call: Call, body: Body, verb: str) -> Recording:
                 f"Recording {recording_id} has already stopped; there is nothing to {verb}."
             )
         return found
-    active = call.active_recording
     if active is None:
-        raise errors.recording_not_active(f"There is no active recording on this call to {verb}.")
+        raise errors.recording_not_active(
+            f"There is no active recording on this {owner} to {verb}."
+        )
     return active
 
 
-def _transition(recording: Recording, event: RecordingEvent, now: float) -> None:
+def transition(recording: Recording, event: RecordingEvent, now: float) -> None:
+    """Apply ``event``; a state that refuses it is Telnyx's 422."""
     try:
         recording.apply(event, now)
     except IllegalTransition as exc:

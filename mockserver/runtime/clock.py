@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mockserver.config import ClockMode
+from mockserver.ids import iso_timestamp
 
 __all__ = ["ClockError", "SimClock", "TimerCallback", "TimerHandle"]
 
@@ -112,6 +113,17 @@ class SimClock:
         result = handle.callback()
         if inspect.isawaitable(result):
             await result
+
+    def to_json(self) -> dict[str, Any]:
+        """The clock as /_mock/clock and the dashboard show it."""
+        now = self.now()
+        return {
+            "mode": self.mode,
+            "time_scale": self.time_scale,
+            "now": iso_timestamp(now),
+            "epoch_seconds": now,
+            "pending_timers": self.pending(),
+        }
 
     def pending(self) -> int:
         """Timers not yet fired (manual mode) — useful for tests and /_mock/clock."""

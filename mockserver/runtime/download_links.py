@@ -25,7 +25,7 @@ from urllib.parse import quote
 from mockserver import errors
 from mockserver.core.recordings import Recording
 
-__all__ = ["BUCKET", "MediaLinks", "SignedObject"]
+__all__ = ["BUCKET", "DownloadLinks", "SignedObject"]
 
 BUCKET = "telephony-recorder-prod"  # the bucket of every live capture (R3, R5)
 REGION = "us-east-1"
@@ -63,7 +63,7 @@ def object_path(recording: Recording, fmt: str) -> str:
     return "/" + "/".join(object_segments(recording, fmt))
 
 
-class MediaLinks:
+class DownloadLinks:
     """Makes and checks recording download URLs pointing back at this server."""
 
     def __init__(

@@ -13,15 +13,18 @@ from dataclasses import dataclass, field
 
 from yarl import URL
 
+from mockserver.audio import synthesis as audio
+from mockserver.audio.recording_files import audio_spec
 from mockserver.config import ServerConfig
 from mockserver.core.effects import Effect, SendWebhook, StartTimer, TimerKey
+from mockserver.core.recordings import Recording
 from mockserver.core.scenario import DEFAULT_SCENARIO, Scenario
 from mockserver.core.signing import WebhookSigner
 from mockserver.core.simulator import Simulator
 from mockserver.ids import IdFactory, random_seed
 from mockserver.runtime.clock import SimClock
 from mockserver.runtime.command_log import CommandLog
-from mockserver.runtime.download_links import MediaLinks
+from mockserver.runtime.download_links import DownloadLinks
 from mockserver.runtime.hub import Hub
 from mockserver.runtime.webhooks import DeliveryAttempt, WebhookDispatcher
 from mockserver.spec.validation import SchemaRegistry
@@ -39,7 +42,7 @@ class MockServer:
     dispatcher: WebhookDispatcher
     schemas: SchemaRegistry
     signer: WebhookSigner
-    links: MediaLinks
+    links: DownloadLinks
     seed: int  # --seed, or the one drawn for this run: ids and audio follow from it
     hub: Hub = field(default_factory=Hub)  # change notices for the dashboard's live view
     command_log: CommandLog = field(default_factory=CommandLog)
@@ -90,6 +93,10 @@ class MockServer:
 
         return fire
 
+    def recording_seconds(self, recording: Recording) -> float:
+        """How long the recording's file plays: what the API and the dashboard report."""
+        return audio.duration_seconds(audio_spec(recording, self.seed))
+
     def now(self) -> float:
         return self.clock.now()
 
@@ -124,7 +131,7 @@ def build_mock(
         time_scale=config.time_scale,
     )
     signer = signer or WebhookSigner.generate()
-    links = MediaLinks(
+    links = DownloadLinks(
         ttl_seconds=config.url_ttl_seconds,
         base_url=f"http://{config.host}:{config.port}",
         wall_clock=wall,

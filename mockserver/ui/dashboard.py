@@ -26,11 +26,9 @@ from typing import Any
 from aiohttp import web
 
 from mockserver import errors
-from mockserver.audio import synthesis as audio
-from mockserver.audio.recording_files import audio_spec
-from mockserver.core.calls import Call
 from mockserver.core.recording_queries import is_completed
 from mockserver.core.recordings import Recording
+from mockserver.core.rendering import call_view_json
 from mockserver.ids import iso_timestamp
 from mockserver.runtime.hub import Notice
 from mockserver.runtime.mock import MockServer
@@ -54,35 +52,9 @@ SNAPSHOT_LIMIT = 1000  # newest journal lines and command-log entries in a snaps
 # -- rendering -------------------------------------------------------------------------------
 
 
-def _iso(seconds: float | None) -> str | None:
-    return None if seconds is None else iso_timestamp(seconds)
-
-
-def call_json(call: Call) -> dict[str, Any]:
-    """A call as the dashboard shows it (not a Telnyx shape: that is GET /v2/calls/{id})."""
-    return {
-        "tenant": call.tenant,
-        "call_control_id": call.call_control_id,
-        "call_leg_id": call.call_leg_id,
-        "call_session_id": call.call_session_id,
-        "connection_id": call.connection_id,
-        "direction": call.direction,
-        "from": call.from_number,
-        "to": call.to,
-        "state": call.state.value,
-        "is_alive": call.is_alive,
-        "start_time": _iso(call.start_time),
-        "answered_at": _iso(call.answered_at),
-        "ended_at": _iso(call.ended_at),
-        "hangup_cause": call.hangup_cause,
-        "hangup_source": call.hangup_source,
-        "webhook_url": call.webhook_url,
-        "recording_ids": [recording.id for recording in call.recordings],
-    }
-
-
-def recording_json(mock: MockServer, recording: Recording) -> dict[str, Any]:
-    """A recording with fresh signed links to both formats once it is saved."""
+def recording_view_json(mock: MockServer, recording: Recording) -> dict[str, Any]:
+    """A recording as the dashboard shows it (GET /v2/recordings has Telnyx's shape), with
+    fresh signed links to both formats once it is saved."""
     data: dict[str, Any] = {
         "id": recording.id,
         "tenant": recording.tenant,
@@ -90,8 +62,8 @@ def recording_json(mock: MockServer, recording: Recording) -> dict[str, Any]:
         "state": recording.state.value,
         "format": recording.options.format,
         "channels": recording.options.channels,
-        "started_at": _iso(recording.started_at),
-        "ended_at": _iso(recording.ended_at),
+        "started_at": iso_timestamp(recording.started_at),
+        "ended_at": None if recording.ended_at is None else iso_timestamp(recording.ended_at),
         "stop_reason": recording.stop_reason,
         "failed": recording.failed,
         "completed": is_completed(recording),
@@ -101,21 +73,10 @@ def recording_json(mock: MockServer, recording: Recording) -> dict[str, Any]:
     }
     if is_completed(recording):
         # The same duration GET /v2/recordings reports (duration_millis).
-        spec = audio_spec(recording, mock.seed)
-        data["duration_seconds"] = round(audio.duration_seconds(spec), 3)
+        data["duration_seconds"] = round(mock.recording_seconds(recording), 3)
         data["download_url"] = mock.links.url_for(recording)
         data["download_urls"] = {fmt: mock.links.url_for(recording, fmt) for fmt in ("wav", "mp3")}
     return data
-
-
-def _clock_json(mock: MockServer) -> dict[str, Any]:
-    now = mock.clock.now()
-    return {
-        "mode": mock.clock.mode,
-        "now": iso_timestamp(now),
-        "epoch_seconds": now,
-        "pending_timers": mock.clock.pending(),
-    }
 
 
 def snapshot(
@@ -150,12 +111,12 @@ def snapshot(
     tenants.update(entry.tenant for entry in mock.dispatcher.journal)
     return {
         "seq": mock.hub.last_seq,
-        "clock": _clock_json(mock),
+        "clock": mock.clock.to_json(),
         "scenario": mock.simulator.scenario.name,
         "tenants": sorted(tenants),
-        "calls": [call_json(call) for call in sorted(calls, key=lambda c: c.start_time)],
+        "calls": [call_view_json(call) for call in sorted(calls, key=lambda c: c.start_time)],
         "recordings": [
-            recording_json(mock, recording)
+            recording_view_json(mock, recording)
             for recording in sorted(recordings, key=lambda r: r.started_at)
         ],
         "commands": [entry.to_json() for entry in commands[-limit:]],
@@ -182,9 +143,9 @@ def _render(mock: MockServer, notice: Notice) -> Iterator[tuple[str, dict[str, A
                 },
             )
             return
-        yield "call", call_json(call)
+        yield "call", call_view_json(call)
         for recording in call.recordings:
-            yield "recording", recording_json(mock, recording)
+            yield "recording", recording_view_json(mock, recording)
     elif notice.kind in ("command", "webhook") and notice.data is not None:
         yield notice.kind, notice.data
     elif notice.kind == "resync":
@@ -331,7 +292,7 @@ async def events(request: web.Request) -> web.StreamResponse:
     response.charset = "utf-8"
     try:
         await response.prepare(request)
-        hello = {"seq": mock.hub.last_seq, "clock": _clock_json(mock)}
+        hello = {"seq": mock.hub.last_seq, "clock": mock.clock.to_json()}
         await response.write(b"retry: 1000\n" + _sse("hello", hello))
         while True:
             try:

@@ -7,12 +7,10 @@ from __future__ import annotations
 
 import asyncio
 import json
-from typing import Any
 
 from aiohttp import web
 
 from mockserver import errors
-from mockserver.ids import iso_timestamp
 from mockserver.runtime.clock import ClockError
 from mockserver.runtime.mock import MockServer
 from mockserver.spec.scenario_files import (
@@ -56,19 +54,8 @@ async def reset(request: web.Request) -> web.Response:
     return json_response({"data": {"result": "ok", "reset": tenant or "all"}})
 
 
-def _clock_json(mock: MockServer) -> dict[str, Any]:
-    now = mock.clock.now()
-    return {
-        "mode": mock.clock.mode,
-        "time_scale": mock.clock.time_scale,
-        "now": iso_timestamp(now),
-        "epoch_seconds": now,
-        "pending_timers": mock.clock.pending(),
-    }
-
-
 async def get_clock(request: web.Request) -> web.Response:
-    return json_response({"data": _clock_json(_mock(request))})
+    return json_response({"data": _mock(request).clock.to_json()})
 
 
 async def advance_clock(request: web.Request) -> web.Response:
@@ -85,7 +72,7 @@ async def advance_clock(request: web.Request) -> web.Response:
         fired = await mock.clock.advance(float(seconds))
     except ClockError as exc:
         raise errors.bad_request(str(exc), status=409) from exc
-    return json_response({"data": {**_clock_json(mock), "timers_fired": fired}})
+    return json_response({"data": {**mock.clock.to_json(), "timers_fired": fired}})
 
 
 LATEST_SIMULATED_TIME = 253_402_300_799.0  # 9999-12-31T23:59:59Z: the last a timestamp shows

@@ -7,8 +7,6 @@ from typing import Any
 from aiohttp import web
 
 from mockserver import errors
-from mockserver.audio import synthesis as audio
-from mockserver.audio.recording_files import audio_spec
 from mockserver.core.recording_queries import parse_query, recording_json
 from mockserver.core.recording_transcriptions import (
     RecordingTranscription,
@@ -25,8 +23,9 @@ __all__ = ["add_routes"]
 
 def _render(mock: MockServer, recording: Recording) -> dict[str, Any]:
     # Fresh pre-signed link on every read, as Telnyx's REST API hands out.
-    spec = audio_spec(recording, mock.seed)
-    return recording_json(recording, mock.links.url_for(recording), audio.duration_seconds(spec))
+    return recording_json(
+        recording, mock.links.url_for(recording), mock.recording_seconds(recording)
+    )
 
 
 async def list_recordings(request: web.Request) -> web.Response:
