@@ -12,7 +12,8 @@ Every step works in a temporary directory that is not the checkout:
    hangup -> a signed call.recording.saved (checked with the key from /_mock/webhook-key) ->
    a stereo WAV download;
 4. a third-party pytest project with a ``mockserver/`` checkout folder inside it, whose test
-   uses the ``telnyx_mock`` fixture, passes (``python -m pytest`` and ``pytest``); a project
+   uses the ``telnyx_mock`` fixture, passes (``python -m pytest`` and ``pytest``), and
+   ``python -m mockserver`` run there starts the installed package; a project
    that never uses the plugin, with a package of its own named ``mockserver``, passes too.
 
 Not collected by pytest (no ``test_`` prefix); not a pytest test because it must run in the
@@ -280,6 +281,10 @@ def check_pytest_projects(work: Path) -> None:
     (app / "tests" / "test_app.py").write_text(APP_TEST)
     for runner in ([sys.executable, "-m", "pytest"], ["pytest"]):
         expect_pass(app, runner, "1 passed")
+    # python -m puts the app's root first on sys.path: the installed package must still win.
+    result = run([sys.executable, "-m", "mockserver", "--version"], app)
+    if result.returncode != 0 or not result.stdout.startswith("mockserver "):
+        fail(f"python -m mockserver beside the checkout: {result.stdout!r} {result.stderr!r}")
 
     other = work / "other"
     (other / "mockserver").mkdir(parents=True)  # a package of its own called mockserver
@@ -287,7 +292,8 @@ def check_pytest_projects(work: Path) -> None:
     (other / "test_math.py").write_text("def test_sum():\n    assert 1 + 1 == 2\n")
     expect_pass(other, [sys.executable, "-m", "pytest"], "1 passed")
     say(
-        "pytest project using telnyx_mock beside a mockserver/ checkout passes; "
+        "pytest project using telnyx_mock beside a mockserver/ checkout passes (and python -m "
+        "mockserver there runs the installed package); "
         "a project that never uses it, with its own mockserver package, passes"
     )
 
