@@ -198,7 +198,7 @@ class ChangeRenderer:
             self._calls.pop(key, None)
             yield from _render(self.mock, notice)
             return
-        yield "call", call_json(call)
+        yield "call", call_view_json(call)
         memo = self._calls.get(key)
         recordings = call.recordings
         if memo is None or memo.settled > len(recordings):  # new here, or one was deleted
@@ -216,7 +216,7 @@ class ChangeRenderer:
             version = _version(recording)
             if memo.sent.get(recording.id) != version:
                 memo.sent[recording.id] = version
-                yield "recording", recording_json(self.mock, recording)
+                yield "recording", recording_view_json(self.mock, recording)
         while memo.settled < len(recordings) and not recordings[memo.settled].is_active:
             memo.sent.pop(recordings[memo.settled].id, None)
             memo.settled += 1
