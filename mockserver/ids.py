@@ -9,6 +9,8 @@ signatures, keys) never come from here.
 from __future__ import annotations
 
 import base64
+import functools
+import math
 import random
 import re
 import uuid
@@ -37,8 +39,25 @@ def is_well_formed_call_control_id(value: str) -> bool:
 
 
 def iso_timestamp(seconds: float) -> str:
-    """ISO 8601 with microseconds and ``Z``, as in every Telnyx webhook."""
-    return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    """ISO 8601 with microseconds and ``Z``, as in every Telnyx webhook.
+
+    Same text as ``datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")``
+    (microseconds rounded half to even, as datetime does), but the date and time of day are
+    formatted once per second: events come in bursts within the same second.
+    """
+    fraction, whole = math.modf(seconds)
+    micros = round(fraction * 1e6)
+    if micros >= 1_000_000:
+        whole, micros = whole + 1, micros - 1_000_000
+    elif micros < 0:
+        whole, micros = whole - 1, micros + 1_000_000
+    return f"{_second(int(whole))}.{micros:06d}Z"
+
+
+@functools.lru_cache(maxsize=1024)
+def _second(whole: int) -> str:
+    # datetime raises for what it cannot show (year 10000), as before.
+    return datetime.fromtimestamp(whole, UTC).strftime("%Y-%m-%dT%H:%M:%S")
 
 
 def iso_timestamp_ms(seconds: float) -> str:

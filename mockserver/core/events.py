@@ -6,7 +6,7 @@ which are supersets of the OpenAPI event schemas (see docs/fidelity.md).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from mockserver.core.calls import Call
@@ -57,6 +57,17 @@ class WebhookEvent:
     call_control_id: str
     webhook_url: str | None
     webhook_url_failover: str | None
+    # Formatted once per event, not again for every attempt or duplicate; on first use, so
+    # an event too far in the future to show fails where it is sent (and is reported).
+    _occurred_at_text: str | None = field(default=None, init=False, repr=False, compare=False)
+
+    @property
+    def occurred_at_iso(self) -> str:
+        text = self._occurred_at_text
+        if text is None:
+            text = iso_timestamp(self.occurred_at)
+            object.__setattr__(self, "_occurred_at_text", text)
+        return text
 
     def envelope(self, attempt: int, delivered_to: str) -> dict[str, Any]:
         return {
@@ -64,7 +75,7 @@ class WebhookEvent:
                 "record_type": "event",
                 "event_type": self.event_type,
                 "id": self.event_id,
-                "occurred_at": iso_timestamp(self.occurred_at),
+                "occurred_at": self.occurred_at_iso,
                 "payload": self.payload,
             },
             "meta": {"attempt": attempt, "delivered_to": delivered_to},

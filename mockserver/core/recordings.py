@@ -53,7 +53,7 @@ class IllegalTransition(Exception):
         self.event = event
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RecordingOptions:
     """record_start's options after defaults were applied."""
 
@@ -101,7 +101,7 @@ class RecordingOptions:
         )
 
 
-@dataclass
+@dataclass(slots=True)
 class Recording:
     """One recording of one call; times are simulated Unix seconds."""
 

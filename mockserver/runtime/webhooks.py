@@ -9,6 +9,7 @@ another call. Every attempt lands in a bounded journal; an event that exhausts i
 from __future__ import annotations
 
 import asyncio
+import heapq
 import itertools
 import json
 import logging
@@ -113,6 +114,18 @@ class _Pending:
     def __post_init__(self) -> None:
         self.order = (self.due, self.seq)
 
+    def __lt__(self, other: _Pending) -> bool:  # heap order of a call's queue
+        return self.order < other.order
+
+
+def _remove(queue: list[_Pending], pending: _Pending) -> None:
+    """Take ``pending`` out of a call's heap: the head in O(log n), anything else in O(n)."""
+    if queue and queue[0] is pending:
+        heapq.heappop(queue)
+    else:
+        queue.remove(pending)
+        heapq.heapify(queue)
+
 
 class WebhookDispatcher:
     """Schedules, signs, sends and journals webhooks on the simulated clock."""
@@ -164,10 +177,11 @@ class WebhookDispatcher:
         """Send ``event`` at simulated time ``at``, after earlier events of the same call."""
         key = (event.tenant, event.call_control_id)
         queue = self._queues.setdefault(key, [])
-        queue.append(_Pending(event, at, next(self._seq), faults=faults))
-        # Sort by when each event was first due, not by ``due``: an event waiting for its
-        # retry keeps its place at the head and holds back the call's later events.
-        queue.sort(key=lambda p: p.order)
+        # A heap by when each event was first due, not by ``due``: an event waiting for its
+        # retry keeps its place at the head and holds back the call's later events. A heap,
+        # not a list sorted on every enqueue: a call with thousands of webhooks pending (a
+        # slow receiver, a long call) costs O(log n) per event, not O(n).
+        heapq.heappush(queue, _Pending(event, at, next(self._seq), faults=faults))
         self.clock.call_at(at, lambda: self._pump(key))
 
     def pending_count(self) -> int:
@@ -203,11 +217,11 @@ class WebhookDispatcher:
         while queue and queue[0].due <= self.clock.now() and not self._closing:
             head = queue[0]
             if "drop" in head.faults:
-                queue.remove(head)
+                _remove(queue, head)
                 self._record_final(head, "dropped by the scenario", outcome="dropped")
                 continue
             if await self._deliver_round(head):
-                queue.remove(head)
+                _remove(queue, head)
                 if "duplicate" in head.faults:
                     # Telnyx redelivers: same event id, the next attempt number.
                     head.faults = tuple(f for f in head.faults if f != "duplicate")
@@ -218,7 +232,7 @@ class WebhookDispatcher:
                 head.round += 1
                 self.clock.call_at(head.due, lambda: self._pump(key))
                 break
-            queue.remove(head)
+            _remove(queue, head)
             self._record_final(
                 head, f"retries exhausted after {head.attempts} attempts (last: {head.last_error})"
             )
@@ -445,10 +459,10 @@ class WebhookDispatcher:
                 results = [False] * len(due)
             for (key, pending), ok in zip(due, results, strict=True):
                 if ok is True:
-                    self._queues[key].remove(pending)
+                    _remove(self._queues[key], pending)
         reported: list[DeliveryAttempt] = []
         for queue in self._queues.values():
-            for pending in queue:
+            for pending in sorted(queue):  # in the call's order, as delivery would have been
                 try:
                     self._record_final(pending, "server shut down before delivery")
                 except Exception:  # one event must not stop the others being reported

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import random
+from datetime import UTC, datetime
+
+import pytest
+
 from mockserver.config import ServerConfig
 from mockserver.core.calls import CallState
 from mockserver.core.effects import SendWebhook
@@ -40,3 +45,16 @@ def test_rest_timestamps_have_milliseconds_and_webhooks_microseconds() -> None:
     assert iso_timestamp_ms(1_790_000_000.1234567) == "2026-09-21T14:13:20.123Z"
     assert iso_timestamp(1_790_000_000.1234567) == "2026-09-21T14:13:20.123457Z"
     assert iso_timestamp_ms(1_790_000_000.0) == "2026-09-21T14:13:20.000Z"
+
+
+def test_iso_timestamp_is_datetimes_text_for_every_value() -> None:
+    # The date and time of day are cached per second: the text must stay datetime's,
+    # microseconds rounded half to even and carried into the next second.
+    rng = random.Random(14)
+    values = [0.0, -0.5, -1.0000005, 1.9999995, 1.0000005, 1_790_000_000.1234565]
+    values += [rng.uniform(-1e9, 2.5e11) for _ in range(20_000)]
+    for value in values:
+        expected = datetime.fromtimestamp(value, UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        assert iso_timestamp(value) == expected, value
+    with pytest.raises(ValueError):
+        iso_timestamp(253_402_300_800.0)  # year 10000, as datetime refuses it
