@@ -45,13 +45,13 @@ async def test_a_command_renders_only_what_changed_once_for_all_streams(
         assert (await harness.command(call, "record_stop"))[0] == 200
     await harness.advance(2)
     rendered: list[str] = []
-    real = dashboard.recording_json
+    real = dashboard.recording_view_json
 
     def counting(mock: Any, recording: Any) -> dict[str, Any]:
         rendered.append(recording.id)
         return real(mock, recording)
 
-    monkeypatch.setattr(dashboard, "recording_json", counting)
+    monkeypatch.setattr(dashboard, "recording_view_json", counting)
     status, _ = await harness.command(call, "send_dtmf", {"digits": "1"})
     assert status == 200
     # Nothing about the recordings changed: none is rendered (it was 150 × 5 streams).
