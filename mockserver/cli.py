@@ -27,6 +27,7 @@ from mockserver.config import ClockMode, ServerConfig
 from mockserver.core.signing import WebhookSigner
 from mockserver.runtime import activity_log
 from mockserver.runtime.mock import build_mock
+from mockserver.runtime.signing_key_store import default_key_path, persistent_signer
 from mockserver.spec.scenario_files import ScenarioError, list_bundled, load_scenario
 from mockserver.spec.validation import SchemaRegistry
 from mockserver.web.app import build_app
@@ -152,6 +153,13 @@ def build_parser() -> argparse.ArgumentParser:
         " (default: a new key per start)",
     )
     parser.add_argument(
+        "--persistent-key",
+        action="store_true",
+        help="keep the webhook signing key across restarts in"
+        " $XDG_CACHE_HOME/telnyx-mockserver/signing-key (made 0600 on first use), so the app's"
+        " TELNYX_PUBLIC_KEY stays valid",
+    )
+    parser.add_argument(
         "--url-ttl",
         type=_positive_float,
         default=600.0,
@@ -229,9 +237,22 @@ def _load_signer(path: Path) -> WebhookSigner:
         raise ValueError(f"--signing-key {path}: not the Base64 of a 32-byte Ed25519 seed") from exc
 
 
+def _signer(args: argparse.Namespace) -> tuple[WebhookSigner | None, str | None]:
+    """The key from --signing-key or --persistent-key (None: a new one), and what to say of it."""
+    if args.signing_key and args.persistent_key:
+        raise ValueError("--signing-key and --persistent-key: use one of them")
+    if args.signing_key:
+        return _load_signer(args.signing_key), None
+    if args.persistent_key:
+        path = default_key_path()
+        signer, made = persistent_signer(path)
+        return signer, f"webhook signing key {'made and ' if made else ''}kept in {path}"
+    return None, None
+
+
 async def _serve(args: argparse.Namespace, schemas: SchemaRegistry) -> None:
     scenario = load_scenario(args.scenario, schemas.schemas["scenario"])
-    signer = _load_signer(args.signing_key) if args.signing_key else None
+    signer, key_note = _signer(args)
     config = _config(args)
     mock = build_mock(config, scenario=scenario, signer=signer, schemas=schemas)
     app = build_app(mock)
@@ -273,6 +294,8 @@ async def _serve(args: argparse.Namespace, schemas: SchemaRegistry) -> None:
             mock.signer.public_key_b64,
             extra={"fields": {"public_key": mock.signer.public_key_b64}},
         )
+        if key_note is not None:
+            log.info(key_note, extra={"fields": {"key_file": key_note.rsplit(" ", 1)[-1]}})
         await stop.wait()
     finally:
         for signum in (signal.SIGINT, signal.SIGTERM):

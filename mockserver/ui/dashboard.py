@@ -113,6 +113,7 @@ def snapshot(
         "seq": mock.hub.last_seq,
         "clock": mock.clock.to_json(),
         "scenario": mock.simulator.scenario.name,
+        "public_key": mock.signer.public_key_b64,  # what the app's TELNYX_PUBLIC_KEY must hold
         "tenants": sorted(tenants),
         "calls": [call_view_json(call) for call in sorted(calls, key=lambda c: c.start_time)],
         "recordings": [

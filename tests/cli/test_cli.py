@@ -80,9 +80,10 @@ class Finished:
 class Launcher:
     def __init__(self) -> None:
         self.procs: list[asyncio.subprocess.Process] = []
+        self.env: dict[str, str] = {}  # on top of this process's environment
 
     async def spawn(self, *args: str) -> asyncio.subprocess.Process:
-        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        env = {**os.environ, "PYTHONUNBUFFERED": "1", **self.env}
         proc = await asyncio.create_subprocess_exec(
             sys.executable,
             "-m",
@@ -574,3 +575,41 @@ def test_readme_and_changelog_show_the_current_version() -> None:
     assert f"mockserver --version\n# mockserver {__version__}\n" in readme
     changelog = (REPO / "CHANGELOG.md").read_text(encoding="utf-8")
     assert f"\n## [{__version__}]" in changelog
+
+
+# -- a signing key that survives restarts -------------------------------------------------------
+
+
+async def _public_key_of_a_run(launch: Launcher, *args: str) -> tuple[str, str]:
+    """Start, read the key from /_mock/webhook-key, stop: (key, stderr)."""
+    server = await launch.start(*args)
+    status, body = await server.get("/_mock/webhook-key")
+    assert status == 200
+    code, _, err = await server.stop(signal.SIGTERM)
+    assert code == 0, err
+    assert f"webhook public key (TELNYX_PUBLIC_KEY): {body['public_key']}" in err
+    return str(body["public_key"]), err
+
+
+async def test_persistent_key_is_made_once_in_the_cache_dir_and_kept(
+    launch: Launcher, tmp_path: Path
+) -> None:
+    launch.env["XDG_CACHE_HOME"] = str(tmp_path)
+    key_file = tmp_path / "telnyx-mockserver" / "signing-key"
+    first, err = await _public_key_of_a_run(launch, "--persistent-key")
+    assert f"webhook signing key made and kept in {key_file}" in err
+    assert key_file.stat().st_mode & 0o777 == 0o600
+    second, err = await _public_key_of_a_run(launch, "--persistent-key")
+    assert second == first and f"webhook signing key kept in {key_file}" in err
+    assert load_signer(key_file).public_key_b64 == first
+    without, _ = await _public_key_of_a_run(launch)  # the default stays a new key per start
+    assert without != first
+
+
+async def test_persistent_key_and_signing_key_together_is_one_line(
+    launch: Launcher, tmp_path: Path
+) -> None:
+    launch.env["XDG_CACHE_HOME"] = str(tmp_path)
+    result = await launch.run("--persistent-key", "--signing-key", str(tmp_path / "k"))
+    line = assert_one_line_error(result, code=1)
+    assert line == "mockserver: error: --signing-key and --persistent-key: use one of them"

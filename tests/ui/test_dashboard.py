@@ -436,3 +436,12 @@ async def test_with_a_control_token_the_page_loads_but_its_data_needs_the_token(
     response.close()
     response = await harness.client.post("/_mock/webhooks/1/redeliver")
     assert response.status == 401
+
+
+async def test_state_and_page_show_the_webhook_public_key(harness: Harness) -> None:
+    snapshot = await state(harness)
+    assert snapshot["public_key"] == harness.mock.signer.public_key_b64
+    status, body = await harness.get("/_mock/webhook-key", key=None)
+    assert status == 200 and body["public_key"] == snapshot["public_key"]
+    async with harness.client.get("/_mock/ui") as response:
+        assert 'data-testid="public-key"' in await response.text()

@@ -99,6 +99,7 @@ async function loadState() {
     store.tenants = new Set(data.tenants);
     store.clock = data.clock;
     store.scenario = data.scenario;
+    store.publicKey = data.public_key;
     if (arriving === buffered) arriving = null;
     for (const [seq, apply] of buffered) if (seq > data.seq) apply();
   } finally {
@@ -265,6 +266,7 @@ function render() {
   const clock = store.clock;
   $("clock").textContent = clock ? `${clock.mode} · ${clock.now.replace("T", " ").slice(0, 23)}` : "–";
   $("scenario").textContent = store.scenario || "–";
+  $("public-key").textContent = store.publicKey || "–";
 
   const callIds = new Set(store.calls.keys());
   for (const entry of store.commands.values()) if (entry.call_control_id) callIds.add(entry.call_control_id);
