@@ -51,6 +51,7 @@ __all__ = [
     "recording_not_active",
     "recording_not_found",
     "recording_transcription_not_found",
+    "retry_policy_invalid",
     "route_not_found",
     "s3_access_denied",
     "s3_bad_query_auth",
@@ -417,6 +418,11 @@ def webhook_not_in_journal(ref: str) -> TelnyxError:
 def http_error(status: int, title: str, detail: str | None) -> TelnyxError:
     """An HTTP-level refusal (aiohttp's own 4xx) in Telnyx's shape."""
     return TelnyxError.single(status, "10015", title, detail)
+
+
+def retry_policy_invalid(detail: str, pointer: str) -> TelnyxError:
+    """A webhook_retries_policies entry SPEC's description rules out (sum over 60 s, < 0)."""
+    return TelnyxError(422, [out_of_range_item(detail, pointer)])
 
 
 # -- recording downloads: S3's answers, not Telnyx's -------------------------------------------

@@ -23,12 +23,20 @@ from aiohttp import web
 
 from mockserver.config import ServerConfig
 from mockserver.core.scenario import DEFAULT_SCENARIO, Scenario
+from mockserver.core.webhook_routing import envelope_from_query
 from mockserver.runtime.mock import MockServer, build_mock
 from mockserver.spec.scenario_files import load_scenario, load_scenario_text
 from mockserver.web.app import build_app
 from mockserver.web.server import MockRunner
 
-__all__ = ["DEFAULT_API_KEY", "ReceivedWebhook", "SessionServer", "TelnyxMock", "WebhookTimeout"]
+__all__ = [
+    "DEFAULT_API_KEY",
+    "ReceivedWebhook",
+    "SessionServer",
+    "TelnyxMock",
+    "WebhookTimeout",
+    "received_webhook",
+]
 
 T = TypeVar("T")
 
@@ -41,11 +49,14 @@ class WebhookTimeout(AssertionError):
 
 @dataclass(frozen=True)
 class ReceivedWebhook:
-    """A webhook the built-in receiver got: headers (names lower-cased), raw body, JSON."""
+    """A webhook the built-in receiver got: headers (names lower-cased), the raw signed bytes
+    (the body, or the query string of a GET delivery), the envelope, method and path."""
 
     headers: Mapping[str, str]
     raw: bytes
     body: dict[str, Any]
+    method: str = "POST"
+    path: str = "/"
 
     @property
     def event_type(self) -> str:
@@ -54,6 +65,17 @@ class ReceivedWebhook:
     @property
     def payload(self) -> dict[str, Any]:
         return dict(self.body["data"]["payload"])
+
+
+async def received_webhook(request: web.Request) -> ReceivedWebhook:
+    """A delivery as a receiver reads it: a JSON body (POST) or query parameters (GET)."""
+    headers = {name.lower(): value for name, value in request.headers.items()}
+    if request.method == "GET":
+        query = request.rel_url.raw_query_string
+        body = envelope_from_query(query)
+        return ReceivedWebhook(headers, query.encode(), body, "GET", request.path)
+    raw = await request.read()
+    return ReceivedWebhook(headers, raw, json.loads(raw), request.method, request.path)
 
 
 class SessionServer:
@@ -85,9 +107,7 @@ class SessionServer:
         self.loop.run_forever()
 
     async def _receive(self, request: web.Request) -> web.Response:
-        raw = await request.read()
-        headers = {name.lower(): value for name, value in request.headers.items()}
-        webhook = ReceivedWebhook(headers, raw, json.loads(raw))
+        webhook = await received_webhook(request)
         with self._lock:
             self.received.append(webhook)
         return web.Response(text="ok")

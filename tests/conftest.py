@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
@@ -18,7 +17,7 @@ from mockserver.config import ServerConfig
 from mockserver.core.scenario import DEFAULT_SCENARIO, Scenario
 from mockserver.runtime.mock import MockServer, build_mock
 from mockserver.spec.validation import SchemaRegistry
-from mockserver.testing import ReceivedWebhook
+from mockserver.testing import ReceivedWebhook, received_webhook
 from mockserver.web.app import build_app
 from mockserver.web.server import MockRunner
 
@@ -43,10 +42,7 @@ class Receiver:
     behaviour: Callable[[web.Request], Awaitable[web.StreamResponse]] | None = None
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
-        raw = await request.read()
-        self.received.append(
-            Received({k.lower(): v for k, v in request.headers.items()}, raw, json.loads(raw))
-        )
+        self.received.append(await received_webhook(request))
         if self.behaviour is not None:
             return await self.behaviour(request)
         return web.Response(text="ok")

@@ -18,6 +18,7 @@ from mockserver.core.effects import Effect, SendWebhook, TimerKey, TimerKind
 from mockserver.core.legs import ring
 from mockserver.core.recording_commands import start_recording, stop_recording
 from mockserver.core.recordings import RecordingOptions
+from mockserver.core.webhook_routing import WebhookRouting, routing_from_body
 
 __all__ = [
     "answer",
@@ -85,6 +86,7 @@ def dial(ctx: Context, api_key: str, body: Body, now: float) -> tuple[Call, list
         webhook_url_failover=body.get("webhook_url_failover"),
         time_limit_secs=float(body.get("time_limit_secs", 14400)),
         dial_command_id=command_id,
+        routing=routing_from_body(body, WebhookRouting()),
     )
     if body.get("record") == "record-from-answer":
         call.record_from_answer = {**body, "recording_id": ctx.ids.uuid4()}
@@ -157,11 +159,13 @@ def far_end_hangup(ctx: Context, call: Call, now: float, cause: str | None) -> l
 
 
 def answer(ctx: Context, call: Call, body: Body, now: float) -> Result:
+    routing = routing_from_body(body, call.routing)  # may refuse: before anything changes
     take_client_state(call, body)
     if body.get("webhook_url"):
         call.webhook_url = body["webhook_url"]
     if body.get("webhook_url_failover"):
         call.webhook_url_failover = body["webhook_url_failover"]
+    call.routing = routing
     result: dict[str, Any] = dict(OK)
     if body.get("record") == "record-from-answer":
         call.record_from_answer = {**body, "recording_id": ctx.ids.uuid4()}

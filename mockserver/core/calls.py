@@ -16,6 +16,7 @@ from mockserver.core.parties import Hearing, Party
 from mockserver.core.prompts import CallMedia
 from mockserver.core.recordings import Recording
 from mockserver.core.scenario import DEFAULT_SCENARIO, Scenario
+from mockserver.core.webhook_routing import WebhookRouting
 
 __all__ = ["TRANSITIONS", "Call", "CallEvent", "CallState"]
 
@@ -59,6 +60,8 @@ class Call:
     client_state: str | None = None
     webhook_url: str | None = None
     webhook_url_failover: str | None = None
+    # webhook_url_method, webhook_urls (+ method) and webhook_retries_policies of Dial/Answer.
+    routing: WebhookRouting = field(default_factory=WebhookRouting)
     answered_at: float | None = None
     ended_at: float | None = None
     hangup_cause: str | None = None

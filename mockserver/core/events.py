@@ -57,6 +57,8 @@ class WebhookEvent:
     call_control_id: str
     webhook_url: str | None
     webhook_url_failover: str | None
+    method: str = "POST"  # GET: the envelope goes as query parameters
+    retry_delays: tuple[float, ...] | None = None  # the call's retry policy; None: the server's
     # Formatted once per event, not again for every attempt or duplicate; on first use, so
     # an event too far in the future to show fails where it is sent (and is reported).
     _occurred_at_text: str | None = field(default=None, init=False, repr=False, compare=False)
@@ -85,6 +87,7 @@ class WebhookEvent:
 def _event(
     call: Call, event_id: str, event_type: str, at: float, payload: dict[str, Any]
 ) -> WebhookEvent:
+    url, method = call.routing.route(event_type, call.webhook_url)
     return WebhookEvent(
         event_id=event_id,
         event_type=event_type,
@@ -92,8 +95,10 @@ def _event(
         payload=payload,
         tenant=call.tenant,
         call_control_id=call.call_control_id,
-        webhook_url=call.webhook_url,
+        webhook_url=url,
         webhook_url_failover=call.webhook_url_failover,
+        method=method,
+        retry_delays=call.routing.retry_delays(event_type),
     )
 
 

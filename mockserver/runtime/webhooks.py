@@ -26,6 +26,7 @@ from yarl import URL
 
 from mockserver.core.events import WebhookEvent
 from mockserver.core.signing import WebhookSigner
+from mockserver.core.webhook_routing import envelope_query
 from mockserver.ids import iso_timestamp
 from mockserver.runtime.activity_log import log_webhook_attempt
 from mockserver.runtime.clock import SimClock
@@ -227,8 +228,9 @@ class WebhookDispatcher:
                     head.faults = tuple(f for f in head.faults if f != "duplicate")
                     await self._deliver_round(head)
                 continue
-            if head.round < len(self.retry_delays):
-                head.due = self.clock.now() + self.retry_delays[head.round]
+            delays = self._retry_delays(head.event)
+            if head.round < len(delays):
+                head.due = self.clock.now() + delays[head.round]
                 head.round += 1
                 self.clock.call_at(head.due, lambda: self._pump(key))
                 break
@@ -238,6 +240,10 @@ class WebhookDispatcher:
             )
         if not queue:
             self._queues.pop(key, None)
+
+    def _retry_delays(self, event: WebhookEvent) -> tuple[float, ...]:
+        """The call's webhook_retries_policies for this event type, else the server's."""
+        return self.retry_delays if event.retry_delays is None else event.retry_delays
 
     def _urls(self, event: WebhookEvent) -> list[str]:
         primary = event.webhook_url or self.default_url
@@ -281,6 +287,14 @@ class WebhookDispatcher:
         envelope = event.envelope(pending.attempts, url)
         body = json.dumps(envelope, separators=(",", ":")).encode("utf-8")
         headers = {"Content-Type": "application/json"}
+        # webhook_url_method / webhook_urls_method GET: the envelope as query parameters, and
+        # the signature over them (there is no body); the failover URL always gets a POST.
+        method = event.method if url == (event.webhook_url or self.default_url) else "POST"
+        target = url
+        if method == "GET":
+            body = envelope_query(envelope).encode("ascii")
+            target = url + ("&" if "?" in url else "?") + body.decode("ascii")
+            headers = {}
         timestamp = int(self.wall_clock())
         signed = body
         if "stale_signature" in pending.faults:
@@ -294,8 +308,12 @@ class WebhookDispatcher:
         try:
             if self._session is None:
                 raise RuntimeError("webhook dispatcher is not started")
-            async with self._session.post(
-                url, data=body, headers=headers, allow_redirects=False
+            async with self._session.request(
+                method,
+                URL(target, encoded=True),  # the query exactly as signed
+                data=body if method == "POST" else None,
+                headers=headers,
+                allow_redirects=False,
             ) as response:
                 status = response.status
                 try:

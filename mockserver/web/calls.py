@@ -34,6 +34,11 @@ def refuse_own_webhook_urls(mock: MockServer, body: dict[str, Any]) -> None:
         url = body.get(name)
         if isinstance(url, str) and mock.is_own_control_url(url):
             raise errors.webhook_url_is_the_mock(f"/{name}")
+    per_event = body.get("webhook_urls")
+    for event_type, url in per_event.items() if isinstance(per_event, dict) else ():
+        if isinstance(url, str) and mock.is_own_control_url(url):
+            pointer = "/webhook_urls/" + event_type.replace("~", "~0").replace("/", "~1")
+            raise errors.webhook_url_is_the_mock(pointer)
 
 
 async def dial(request: web.Request) -> web.Response:
