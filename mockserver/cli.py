@@ -23,7 +23,7 @@ from typing import NoReturn
 from aiohttp import web
 
 from mockserver import __version__
-from mockserver.config import ClockMode, ServerConfig
+from mockserver.config import ClockMode, Connection, ServerConfig
 from mockserver.core.signing import WebhookSigner
 from mockserver.runtime import activity_log
 from mockserver.runtime.mock import build_mock
@@ -92,6 +92,32 @@ webhook attempt. Examples:
 """
 
 
+def _connection(text: str) -> Connection:
+    """``ID=URL[,failover=URL][,timeout=SECONDS]``: a Call Control Application."""
+    connection_id, sep, rest = text.partition("=")
+    url, *options = rest.split(",")
+    if not sep or not connection_id.strip() or not url:
+        raise argparse.ArgumentTypeError(f"expected ID=URL[,failover=URL,timeout=S]: {text!r}")
+    failover: str | None = None
+    timeout: float | None = None
+    for option in options:
+        name, _, value = option.partition("=")
+        if name == "failover":
+            failover = _http_url(value)
+        elif name == "timeout":
+            try:
+                timeout = float(value)
+            except ValueError:
+                timeout = -1.0
+            if not 0 <= timeout <= 30:  # Telnyx's webhook_timeout_secs range
+                raise argparse.ArgumentTypeError(f"timeout must be 0-30 seconds: {text!r}")
+        else:
+            raise argparse.ArgumentTypeError(
+                f"unknown option {name!r} (failover=URL, timeout=S): {text!r}"
+            )
+    return Connection(connection_id.strip(), _http_url(url), failover, timeout)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="mockserver",
@@ -115,6 +141,16 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="URL",
         help="where webhooks go when Dial names no webhook_url (default: nowhere; they are"
         " journaled as undelivered)",
+    )
+    parser.add_argument(
+        "--connection",
+        action="append",
+        dest="connections",
+        type=_connection,
+        metavar="ID=URL[,failover=URL,timeout=S]",
+        help="declare a Call Control Application (repeatable): calls on it without a"
+        " webhook_url send their webhooks there, and an undeclared connection_id is refused"
+        " with 422 10015 as Telnyx does (default: none declared, any connection_id goes)",
     )
     parser.add_argument(
         "--api-key",
@@ -224,6 +260,7 @@ def _config(args: argparse.Namespace) -> ServerConfig:
         seed=args.seed,
         url_ttl_seconds=args.url_ttl,
         control_token=args.control_token,
+        connections=tuple(args.connections or ()),
     )
 
 

@@ -5,11 +5,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-__all__ = ["ClockMode", "ServerConfig"]
+__all__ = ["ClockMode", "Connection", "ServerConfig"]
 
 ClockMode = Literal["real", "scaled", "manual"]
 
 ONE_MIB = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Connection:
+    """A Call Control Application: where its calls' webhooks go when Dial names no URL."""
+
+    id: str
+    webhook_url: str
+    webhook_url_failover: str | None = None
+    webhook_timeout_secs: float | None = None  # None: the server's webhook timeout
 
 
 @dataclass(frozen=True)
@@ -35,3 +45,4 @@ class ServerConfig:
     journal_size: int = 10_000
     url_ttl_seconds: float = 600.0
     control_token: str | None = None
+    connections: tuple[Connection, ...] = ()  # --connection; a scenario may declare more

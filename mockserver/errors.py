@@ -34,6 +34,7 @@ __all__ = [
     "encoding_error",
     "http_error",
     "invalid_call_control_id",
+    "invalid_connection_id",
     "invalid_enum",
     "invalid_enum_item",
     "invalid_parameter_item",
@@ -418,6 +419,18 @@ def webhook_not_in_journal(ref: str) -> TelnyxError:
 def http_error(status: int, title: str, detail: str | None) -> TelnyxError:
     """An HTTP-level refusal (aiohttp's own 4xx) in Telnyx's shape."""
     return TelnyxError.single(status, "10015", title, detail)
+
+
+def invalid_connection_id() -> TelnyxError:
+    """SPEC's ``invalid_connection_id`` example, word for word."""
+    return TelnyxError.single(
+        422,
+        "10015",
+        "Invalid value for connection_id (Call Control App ID)",
+        "The requested connection_id (Call Control App ID) is either invalid or does not exist."
+        " Only Call Control Apps with valid webhook URL are accepted.",
+        pointer="/connection_id",
+    )
 
 
 def retry_policy_invalid(detail: str, pointer: str) -> TelnyxError:

@@ -11,6 +11,7 @@ from dataclasses import replace
 from typing import Any
 
 from mockserver import errors
+from mockserver.config import Connection
 from mockserver.core import bridging, conferences, events, prompt_commands
 from mockserver.core.calls import Call, CallEvent, CallState
 from mockserver.core.context import OK, Body, Context, Result, call_timer, take_client_state
@@ -62,6 +63,7 @@ def dial(ctx: Context, api_key: str, body: Body, now: float) -> tuple[Call, list
     tenant = ctx.tenant(api_key)
     command_id = body.get("command_id")
     to = body["to"][0] if isinstance(body["to"], list) else body["to"]
+    connection = ctx.connection(body["connection_id"])
     linked = _linked_call(ctx, api_key, body)
     ctx.raise_fault(
         ctx.scenario.for_call(to=to, connection_id=body["connection_id"]),
@@ -88,6 +90,7 @@ def dial(ctx: Context, api_key: str, body: Body, now: float) -> tuple[Call, list
         dial_command_id=command_id,
         routing=routing_from_body(body, WebhookRouting()),
     )
+    use_connection(call, connection)
     if body.get("record") == "record-from-answer":
         call.record_from_answer = {**body, "recording_id": ctx.ids.uuid4()}
     tenant.calls[call.call_control_id] = call
@@ -139,6 +142,7 @@ def inject_inbound(
         client_state=client_state,
         webhook_url=webhook_url,
     )
+    use_connection(call, ctx.connection(connection_id))
     call.scenario = ctx.scenario.for_call(to=to, connection_id=connection_id)
     ctx.tenant(api_key).calls[call.call_control_id] = call
     effects = ctx.webhook(call, events.call_initiated(call, ctx.ids.uuid4(), now))
@@ -146,6 +150,16 @@ def inject_inbound(
     ring_timeout_at = now + call.scenario.inbound_ring_timeout
     effects.append(call_timer(ring_timeout_at, TimerKind.RING_TIMEOUT, call))
     return call, effects
+
+
+def use_connection(call: Call, connection: Connection | None) -> None:
+    """A call's webhooks go to its Call Control Application unless the request named a URL."""
+    if connection is None:
+        return
+    if call.webhook_url is None:
+        call.webhook_url = connection.webhook_url
+        call.webhook_url_failover = call.webhook_url_failover or connection.webhook_url_failover
+    call.webhook_timeout_secs = connection.webhook_timeout_secs
 
 
 def far_end_hangup(ctx: Context, call: Call, now: float, cause: str | None) -> list[Effect]:

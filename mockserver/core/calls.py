@@ -62,6 +62,7 @@ class Call:
     webhook_url_failover: str | None = None
     # webhook_url_method, webhook_urls (+ method) and webhook_retries_policies of Dial/Answer.
     routing: WebhookRouting = field(default_factory=WebhookRouting)
+    webhook_timeout_secs: float | None = None  # the connection's; None: the server's
     answered_at: float | None = None
     ended_at: float | None = None
     hangup_cause: str | None = None

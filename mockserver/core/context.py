@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from mockserver import errors
+from mockserver.config import Connection
 from mockserver.core.calls import Call
 from mockserver.core.effects import Effect, SendWebhook, StartTimer, TimerKey, TimerKind
 from mockserver.core.events import WebhookEvent
@@ -65,6 +66,18 @@ class Context:
     max_command_ids_per_call: int = 10_000
     tenants: dict[str, TenantState] = field(default_factory=dict)
     max_tenants: int = MAX_TENANTS
+    connections: tuple[Connection, ...] = ()  # the server's (--connection)
+
+    def connection(self, connection_id: str) -> Connection | None:
+        """The declared connection, None when none are declared (any id goes, as before), or
+        SPEC's 422 10015 for an id that is not declared."""
+        declared = {c.id: c for c in (*self.connections, *self.scenario.connections)}
+        if not declared:
+            return None
+        found = declared.get(connection_id)
+        if found is None:
+            raise errors.invalid_connection_id()
+        return found
 
     def tenant(self, api_key: str) -> TenantState:
         """The key's state, created when it is about to own something (a call, a recording,

@@ -59,6 +59,7 @@ class WebhookEvent:
     webhook_url_failover: str | None
     method: str = "POST"  # GET: the envelope goes as query parameters
     retry_delays: tuple[float, ...] | None = None  # the call's retry policy; None: the server's
+    timeout: float | None = None  # the connection's webhook timeout; None: the server's
     # Formatted once per event, not again for every attempt or duplicate; on first use, so
     # an event too far in the future to show fails where it is sent (and is reported).
     _occurred_at_text: str | None = field(default=None, init=False, repr=False, compare=False)
@@ -99,6 +100,7 @@ def _event(
         webhook_url_failover=call.webhook_url_failover,
         method=method,
         retry_delays=call.routing.retry_delays(event_type),
+        timeout=call.webhook_timeout_secs,
     )
 
 

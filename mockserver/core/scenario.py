@@ -12,6 +12,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from mockserver.config import Connection
+
 __all__ = [
     "DEFAULT_SCENARIO",
     "CommandFault",
@@ -125,6 +127,8 @@ class Scenario:
     command_faults: tuple[CommandFault, ...] = ()
     recording_error: str | None = None  # send call.recording.error with this reason instead
     webhook_faults: WebhookFaults = field(default_factory=WebhookFaults)
+    parallel_recordings: bool = False  # recordings.parallel: a second record_start is allowed
+    connections: tuple[Connection, ...] = ()  # Call Control Applications the scenario declares
     source: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
     # Variants by the rules that matched, built once each (rules × a big base is not cheap).
     _variants: dict[tuple[int, ...], Scenario] = field(
@@ -250,6 +254,18 @@ def _webhook_faults(raw: Mapping[str, Any]) -> WebhookFaults:
     )
 
 
+def _connections(declared: Mapping[str, Any]) -> tuple[Connection, ...]:
+    return tuple(
+        Connection(
+            id=str(connection_id),
+            webhook_url=str(item["webhook_url"]),
+            webhook_url_failover=item.get("webhook_url_failover"),
+            webhook_timeout_secs=_optional_float(item.get("webhook_timeout_secs")),
+        )
+        for connection_id, item in declared.items()
+    )
+
+
 def scenario_from_mapping(data: Mapping[str, Any], *, fallback_name: str) -> Scenario:
     """Build a :class:`Scenario` from an already schema-validated mapping."""
     call = data.get("call", {})
@@ -293,5 +309,7 @@ def scenario_from_mapping(data: Mapping[str, Any], *, fallback_name: str) -> Sce
         command_faults=_command_faults(faults.get("commands")),
         recording_error=faults.get("recording_error"),
         webhook_faults=_webhook_faults(faults.get("webhooks", {})),
+        parallel_recordings=bool(data.get("recordings", {}).get("parallel", False)),
+        connections=_connections(data.get("connections", {})),
         source=data,
     )

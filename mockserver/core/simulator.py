@@ -19,6 +19,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from mockserver import errors
+from mockserver.config import Connection
 from mockserver.core import call_commands, conferences, recording_commands
 from mockserver.core.calls import Call
 from mockserver.core.commands import COMMANDS, Command, check_command
@@ -57,6 +58,7 @@ class Simulator:
         call_retention_seconds: float = 600.0,
         max_command_ids_per_call: int = 10_000,
         max_tenants: int = MAX_TENANTS,
+        connections: tuple[Connection, ...] = (),
     ) -> None:
         self._ctx = Context(
             ids=ids,
@@ -65,6 +67,7 @@ class Simulator:
             call_retention_seconds=call_retention_seconds,
             max_command_ids_per_call=max_command_ids_per_call,
             max_tenants=max_tenants,
+            connections=connections,
         )
 
     # -- reads -------------------------------------------------------------------------------

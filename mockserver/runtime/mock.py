@@ -144,6 +144,7 @@ def build_mock(
         call_retention_seconds=config.call_retention_seconds,
         max_command_ids_per_call=config.max_command_ids_per_call,
         max_tenants=config.max_tenants,
+        connections=config.connections,
     )
     dispatcher = WebhookDispatcher(
         clock=clock,

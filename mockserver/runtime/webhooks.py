@@ -62,6 +62,10 @@ def targets_control_api(url: str, own_port: int | None) -> bool:
     return path == "/_mock" or path.startswith("/_mock/")
 
 
+NO_WEBHOOK_URL = (
+    "no webhook URL: set webhook_url on Dial, declare its connection (--connection) or use"
+    " --webhook-url"
+)
 MAX_IN_FLIGHT = 100  # concurrent delivery attempts; aiohttp's default connection limit
 
 
@@ -253,7 +257,7 @@ class WebhookDispatcher:
         """One round: the primary URL, then straight to the failover URL on failure."""
         urls = self._urls(pending.event)
         if not urls:
-            self._record_final(pending, "no webhook URL: set webhook_url on Dial or --webhook-url")
+            self._record_final(pending, NO_WEBHOOK_URL)
             return True
         sent = False
         for url in urls:
@@ -295,6 +299,8 @@ class WebhookDispatcher:
             body = envelope_query(envelope).encode("ascii")
             target = url + ("&" if "?" in url else "?") + body.decode("ascii")
             headers = {}
+        # The connection's webhook_timeout_secs, else the server's.
+        timeout = self.timeout if event.timeout is None else aiohttp.ClientTimeout(event.timeout)
         timestamp = int(self.wall_clock())
         signed = body
         if "stale_signature" in pending.faults:
@@ -314,6 +320,7 @@ class WebhookDispatcher:
                 data=body if method == "POST" else None,
                 headers=headers,
                 allow_redirects=False,
+                timeout=timeout,
             ) as response:
                 status = response.status
                 try:
@@ -323,7 +330,7 @@ class WebhookDispatcher:
             if not 200 <= status < 300:
                 error = f"HTTP {status}"
         except TimeoutError:
-            error = f"timeout after {self.timeout.total} s"
+            error = f"timeout after {timeout.total} s"
         except (aiohttp.ClientError, OSError, ValueError) as exc:
             error = f"{type(exc).__name__}: {exc}"
         latency_ms = (time.perf_counter() - started) * 1000
@@ -414,7 +421,7 @@ class WebhookDispatcher:
         elif urls:
             await self._attempt(pending, urls[0])
         else:
-            self._record_final(pending, "no webhook URL: set webhook_url on Dial or --webhook-url")
+            self._record_final(pending, NO_WEBHOOK_URL)
         return self.journal[-1]
 
     def find(self, ref: str) -> DeliveryAttempt | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from typing import Any
 
 from aiohttp import web
@@ -10,7 +11,10 @@ from aiohttp import web
 from mockserver import errors
 from mockserver.core.commands import COMMANDS, command_named
 from mockserver.runtime.mock import MockServer
+from mockserver.runtime.webhooks import NO_WEBHOOK_URL
 from mockserver.web.pipeline import MOCK, TENANT, json_response, read_json_object
+
+log = logging.getLogger("mockserver")
 
 __all__ = ["add_routes", "scripted_latency"]
 
@@ -48,6 +52,15 @@ async def dial(request: web.Request) -> web.Response:
     refuse_own_webhook_urls(mock, body)
     data, effects = mock.simulator.dial(request[TENANT], body, mock.now())
     mock.apply(effects)
+    call = mock.simulator.find_call(request[TENANT], data["call_control_id"])
+    if call is not None and not call.webhook_url and not mock.dispatcher.default_url:
+        # Telnyx would refuse a connection without a URL; here every event of the call will be
+        # journaled undelivered: say so now, once, rather than leave the app waiting.
+        log.warning(
+            "Dial for call %s has no webhook URL: its webhooks go nowhere (%s)",
+            data["call_control_id"],
+            NO_WEBHOOK_URL,
+        )
     return json_response({"data": data})
 
 

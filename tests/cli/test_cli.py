@@ -613,3 +613,41 @@ async def test_persistent_key_and_signing_key_together_is_one_line(
     result = await launch.run("--persistent-key", "--signing-key", str(tmp_path / "k"))
     line = assert_one_line_error(result, code=1)
     assert line == "mockserver: error: --signing-key and --persistent-key: use one of them"
+
+
+def test_connection_flag_parses_id_url_failover_and_timeout() -> None:
+    args = parse_args(
+        [
+            "--connection",
+            "app-1=http://a/b,failover=https://c/d,timeout=5",
+            "--connection",
+            "2=http://e",
+        ]
+    )
+    assert [
+        (c.id, c.webhook_url, c.webhook_url_failover, c.webhook_timeout_secs)
+        for c in args.connections
+    ] == [
+        ("app-1", "http://a/b", "https://c/d", 5.0),
+        ("2", "http://e", None, None),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("value", "words"),
+    [
+        ("app-1", "expected ID=URL"),
+        ("app-1=ftp://x", "must be an http:// or https:// URL"),
+        ("app-1=http://x,timeout=31", "timeout must be 0-30 seconds"),
+        ("app-1=http://x,retries=3", "unknown option 'retries'"),
+    ],
+)
+def test_bad_connection_flags_are_one_line(
+    capsys: pytest.CaptureFixture[str], value: str, words: str
+) -> None:
+    with pytest.raises(SystemExit) as exited:
+        parse_args(["--connection", value])
+    assert exited.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith("mockserver: error: argument --connection: ") and words in err
+    assert len(err.splitlines()) == 1
