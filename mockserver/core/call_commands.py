@@ -259,8 +259,11 @@ def end_call(ctx: Context, call: Call, now: float, cause: str, source: str) -> l
     call.sip_hangup_cause = sip_cause(cause)
     media_effects = prompt_commands.on_hangup(ctx, call, now)  # speak/playback/gather end first
     hangup_event = ctx.webhook(call, events.call_hangup(call, ctx.ids.uuid4(), now))
-    active = call.active_recording
-    recording_effects = stop_recording(ctx, call, active, now, "hangup") if active else []
+    recording_effects = [
+        effect
+        for active in call.active_recordings()
+        for effect in stop_recording(ctx, call, active, now, "hangup")
+    ]
     if call.scenario.webhook_faults.out_of_order and recording_effects:
         # Fault: the hangup arrives after the recording webhooks it caused.
         last = max(e.at for e in recording_effects)

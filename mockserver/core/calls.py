@@ -97,10 +97,18 @@ class Call:
 
     @property
     def active_recording(self) -> Recording | None:
-        # At most one recording is active at a time (record_start refuses a second one), and
-        # it is the newest: earlier ones were stopped before it could start.
+        # Without recordings.parallel at most one recording is active at a time (record_start
+        # refuses a second one), and it is the newest: earlier ones were stopped before it.
         newest = self.recordings[-1] if self.recordings else None
         return newest if newest is not None and newest.is_active else None
+
+    def active_recordings(self) -> list[Recording]:
+        """Every recording still running or paused, oldest first: more than one only when the
+        scenario allows parallel recordings (then this scans the call's recordings)."""
+        if not self.scenario.parallel_recordings:
+            active = self.active_recording
+            return [active] if active is not None else []
+        return [recording for recording in self.recordings if recording.is_active]
 
     def add_recording(self, recording: Recording) -> None:
         self.recordings.append(recording)

@@ -44,7 +44,8 @@ __all__ = [
 
 
 def record_start(ctx: Context, call: Call, body: Body, now: float) -> Result:
-    if call.active_recording is not None:
+    if call.active_recording is not None and not call.scenario.parallel_recordings:
+        # The strict answer by default; recordings.parallel lets a second one start.
         raise errors.recording_not_active(
             "A recording is already in progress on this call; stop it first."
         )
@@ -206,8 +207,9 @@ def silence_stop_time(
 
 
 def _target_recording(call: Call, body: Body, verb: str) -> Recording:
+    active = call.active_recordings()  # the newest: the only one unless recordings.parallel
     return target_recording(
-        body, verb, find=call.recording, active=call.active_recording, owner="call"
+        body, verb, find=call.recording, active=active[-1] if active else None, owner="call"
     )
 
 

@@ -20,7 +20,10 @@ def call_status_json(call: Call, now: float) -> dict[str, Any]:
     end = call.ended_at if call.ended_at is not None else now
     data = _api_fields(call)
     data["is_alive"] = call.is_alive
-    data["call_duration"] = int(end - call.start_time)
+    # Counted from answer: SPEC's example (18:10:02 -> 18:11:52, call_duration 50) cannot be
+    # counted from the Dial; a call never answered has 0 (docs/fidelity.md).
+    answered = call.answered_at
+    data["call_duration"] = int(end - answered) if answered is not None else 0
     if call.ended_at is not None:
         data["end_time"] = iso_timestamp_ms(call.ended_at)
     return data

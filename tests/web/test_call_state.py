@@ -88,7 +88,7 @@ async def test_get_call_is_alive_after_answer_then_ended_with_end_time_and_durat
     status, body = await harness.get(f"/v2/calls/{ccid}")
     assert status == 200
     assert body["data"]["is_alive"] is True
-    assert body["data"]["call_duration"] == 6
+    assert body["data"]["call_duration"] == 5  # from answer, as SPEC's example counts it
     assert "end_time" not in body["data"]
 
     await harness.advance(5)
@@ -98,7 +98,7 @@ async def test_get_call_is_alive_after_answer_then_ended_with_end_time_and_durat
     assert status == 200
     data = body["data"]
     assert data["is_alive"] is False
-    assert data["call_duration"] == 11  # frozen at hangup
+    assert data["call_duration"] == 10  # frozen at hangup
     assert parse_timestamp(data["end_time"]) == START + 11
     assert parse_timestamp(data["start_time"]) == START
 
@@ -684,3 +684,13 @@ async def test_answered_inbound_call_ends_at_the_default_4_h_time_limit(
     (hangup,) = harness.receiver.events("call.hangup", ccid)
     assert hangup.payload["hangup_cause"] == "time_limit"
     assert parse_timestamp(hangup.payload["end_time"]) == START + 10 + 14400
+
+
+async def test_a_call_never_answered_has_call_duration_0(harness: Harness) -> None:
+    call = await harness.dial(timeout_secs=5)
+    status, body = await harness.get(f"/v2/calls/{call['call_control_id']}")
+    assert status == 200 and body["data"]["call_duration"] == 0
+    assert (await harness.command(call["call_control_id"], "hangup"))[0] == 200
+    await harness.advance(3)
+    status, body = await harness.get(f"/v2/calls/{call['call_control_id']}")
+    assert body["data"]["is_alive"] is False and body["data"]["call_duration"] == 0
