@@ -172,9 +172,13 @@ CASES = [
     ),
     (
         "speed: 3\n",
-        "bad.yaml:1: speed is not a known key (known: audio, call, delays, "
-        "description, faults, gather, media, name, rules, transcript, transcription)",
+        "bad.yaml:1: speed is not a known key (known: audio, call, connections, delays, "
+        "description, faults, gather, media, name, recordings, rules, transcript, "
+        "transcription)",
     ),
+    ("recordings:\n  parallel: 3\n", "bad.yaml:2: recordings.parallel must be of type boolean"),
+    ("connections: 5\n", "bad.yaml:1: connections must be of type object"),
+    ("connections:\n  a: {}\n", "bad.yaml:2: connections.a.webhook_url is required"),
     ("call: [\n", "bad.yaml:2: invalid YAML: expected the node content, but found '<stream end>'"),
 ]
 
