@@ -3,6 +3,7 @@ wheel check (read from `make -n -B`, which prints every command without running 
 
 from __future__ import annotations
 
+import os
 import subprocess
 from pathlib import Path
 
@@ -10,9 +11,12 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def planned(target: str) -> list[str]:
+    # Under make test this is a sub-make: drop the parent's flags (they add directory lines).
+    env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MAKELEVEL", "MFLAGS")}
     result = subprocess.run(
-        ["make", "-n", "-B", target],
+        ["make", "--no-print-directory", "-n", "-B", target],
         cwd=ROOT,
+        env=env,
         capture_output=True,
         text=True,
         timeout=60,
