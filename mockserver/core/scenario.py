@@ -123,7 +123,7 @@ class Scenario:
     gather_every: bool = False
     # Real-time transcription (transcription_start); None: a line per speech span.
     transcript: tuple[TranscriptLine, ...] | None = None
-    api_latency: float = 0.0  # wall seconds added before every /v2 answer
+    api_latency: float = 0.0  # simulated seconds (on the one clock) before every /v2 answer
     command_faults: tuple[CommandFault, ...] = ()
     recording_error: str | None = None  # send call.recording.error with this reason instead
     webhook_faults: WebhookFaults = field(default_factory=WebhookFaults)

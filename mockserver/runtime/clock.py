@@ -98,6 +98,23 @@ class SimClock:
     def call_later(self, delay: float, callback: TimerCallback) -> TimerHandle:
         return self.call_at(self.now() + delay, callback)
 
+    async def sleep(self, seconds: float) -> None:
+        """Wait ``seconds`` of simulated time: scaled like every timer, and in manual mode
+        until :meth:`advance` passes it (the scenario's API latency waits here)."""
+        if seconds <= 0:
+            return
+        woken: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+        def wake() -> None:
+            if not woken.done():
+                woken.set_result(None)
+
+        handle = self.call_later(seconds, wake)
+        try:
+            await woken
+        finally:
+            handle.cancel()  # a request given up meanwhile leaves no timer behind
+
     def _run_detached(self, handle: TimerHandle) -> None:
         self._track(self._invoke(handle))
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from typing import Any
 
@@ -20,11 +19,10 @@ __all__ = ["add_routes", "scripted_latency"]
 
 
 async def scripted_latency(mock: MockServer) -> None:
-    # Scenario fault: a slow API. Waited before the body is read, so the synchronous
-    # validate-dedup-apply step below stays atomic.
-    latency = mock.simulator.scenario.api_latency
-    if latency > 0:
-        await asyncio.sleep(latency)
+    # Scenario fault: a slow API, on the one clock (manual mode: until the test advances it).
+    # Waited before the body is read, so the synchronous validate-dedup-apply step below
+    # stays atomic.
+    await mock.clock.sleep(mock.simulator.scenario.api_latency)
 
 
 WEBHOOK_URL_FIELDS = ("webhook_url", "webhook_url_failover")

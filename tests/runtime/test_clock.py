@@ -207,3 +207,31 @@ async def test_real_clock_runs_a_past_timer_at_once() -> None:
     done = asyncio.Event()
     clock.call_at(START - 60, done.set)
     await asyncio.wait_for(done.wait(), timeout=2)
+
+
+async def test_manual_sleep_ends_when_an_advance_passes_it() -> None:
+    clock = manual()
+    sleeper = asyncio.ensure_future(clock.sleep(0.3))
+    await asyncio.sleep(0)
+    assert clock.pending() == 1
+    await clock.advance(0.29)
+    assert not sleeper.done()
+    await clock.advance(0.01)
+    await asyncio.wait_for(sleeper, timeout=2)
+    assert clock.now() == START + 0.3
+
+
+async def test_a_sleep_given_up_leaves_no_timer() -> None:
+    clock = manual()
+    sleeper = asyncio.ensure_future(clock.sleep(5))
+    await asyncio.sleep(0)
+    sleeper.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await sleeper
+    assert clock.pending() == 0
+
+
+async def test_scaled_sleep_takes_scaled_wall_time() -> None:
+    clock = SimClock("scaled", start=START, time_scale=0.01)
+    await asyncio.wait_for(clock.sleep(5), timeout=2)  # 5 simulated seconds: 50 ms of wall time
+    assert clock.now() - START >= 5

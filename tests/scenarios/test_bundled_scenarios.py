@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import wave
-from typing import Any
+from collections.abc import Awaitable
+from typing import Any, TypeVar
 
 import pytest
 from mutagen.mp3 import MP3
@@ -14,6 +16,7 @@ from mockserver.spec.validation import SchemaRegistry
 from tests.conftest import Harness, MakeHarness, Received
 from tests.web.media_support import channel_levels, spoken
 
+T = TypeVar("T")
 BUNDLED = sorted(p.stem for p in bundled_scenario_dir().glob("*.yaml"))
 
 
@@ -170,12 +173,34 @@ async def test_webhook_retry_scenario(make_harness: MakeHarness, schemas: Schema
     assert types.index("call.hangup") > types.index("call.recording.saved")
 
 
+async def slowly(h: Harness, request: Awaitable[T], latency: float) -> T:
+    """``request`` answered only once the clock passes the scenario's API latency."""
+    pending = h.mock.clock.pending()
+    task = asyncio.ensure_future(request)
+    while h.mock.clock.pending() == pending:  # the request reached its latency timer
+        assert not task.done()
+        await asyncio.sleep(0)
+    await h.advance(latency - 0.01)
+    assert not task.done()
+    await h.advance(0.01)
+    return await task
+
+
 async def test_slow_api_scenario(make_harness: MakeHarness, schemas: SchemaRegistry) -> None:
-    h, ccid = await run(make_harness, schemas, "slow_api")
-    status, body = await h.command(ccid, "record_start", {"format": "wav", "channels": "dual"})
+    scenario = load_scenario("slow_api", schemas.schemas["scenario"])
+    latency = scenario.api_latency
+    assert latency > 0
+    h = await make_harness(scenario=scenario)
+    call = await slowly(h, h.dial(), latency)
+    ccid = str(call["call_control_id"])
+    await h.advance(scenario.answer_delay)
+    record_start = h.command(ccid, "record_start", {"format": "wav", "channels": "dual"})
+    status, body = await slowly(h, record_start, latency)
     assert status == 500
     assert body["errors"][0]["code"] == "10007"
-    await record(h, ccid, format="wav", channels="dual")  # the retry works
+    record_start = h.command(ccid, "record_start", {"format": "wav", "channels": "dual"})
+    status, body = await slowly(h, record_start, latency)  # the retry works
+    assert status == 200, body
     await h.advance(16)
     assert len(h.receiver.events("call.recording.saved")) == 1
 
