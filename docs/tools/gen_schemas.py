@@ -116,7 +116,7 @@ FILES = {
 
 # Files that get minimum/maximum/maxLength from description text (named in their header).
 DESCRIPTION_LIMITS = {"dial", "answer", "record_start", "speak", "gather", "gather_using_speak",
-                      "send_dtmf", "bridge", "transfer"}
+                      "send_dtmf", "bridge", "transfer", "conference_create"}
 
 # keywords whose value is a single subschema
 SUB_ONE = {"items", "not", "contains", "propertyNames", "if", "then", "else", "unevaluatedItems",
@@ -299,6 +299,8 @@ def patch(fname: str, sch: dict) -> None:
         set_range(props, "record_max_length", 0, 43200,
                   "The minimum value is 0. The maximum value is 43200.")
         set_range(props, "record_timeout_secs", 0, None, "The minimum value is 0.")
+    if fname == "conference_create":
+        set_range(props, "max_participants", 2, 800, "Must be between 2 and 800.")
     if fname in ("dial", "transfer"):
         set_range(props, "timeout_secs", 5, 600,
                   "Minimum value is 5 seconds. Maximum value is 600 seconds.")

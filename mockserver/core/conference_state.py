@@ -60,6 +60,7 @@ class Conference:
     created_at: float
     expires_at: float
     region: str | None = None
+    max_participants: int = 250
     status: ConferenceStatus = ConferenceStatus.IN_PROGRESS
     participants: dict[str, Participant] = field(default_factory=dict)  # by call_control_id
     channel_a: list[Hearing] = field(default_factory=list)

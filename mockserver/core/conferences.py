@@ -36,6 +36,7 @@ from mockserver.ids import is_well_formed_call_control_id
 __all__ = ["CONFERENCE_ACTIONS", "command", "create", "on_hangup"]
 
 DEFAULT_LIFETIME_SECONDS = 4 * 3600.0  # "expire ... after 4 hours regardless"
+DEFAULT_MAX_PARTICIPANTS = 250  # CreateConferenceRequest: "Defaults to 250"
 
 ConferenceHandler = Callable[[Context, Conference, Body, float], list[Effect]]
 
@@ -48,14 +49,19 @@ def create(ctx: Context, tenant: str, body: Body, now: float) -> tuple[Conferenc
     call = _member_call(ctx, tenant, str(body["call_control_id"]))
     take_client_state(call, body)
     minutes = body.get("duration_minutes")
+    # "expire ... after 4 hours regardless": a longer (or absurd) duration_minutes changes nothing.
+    lifetime = DEFAULT_LIFETIME_SECONDS
+    if isinstance(minutes, int) and 0 < minutes < DEFAULT_LIFETIME_SECONDS / 60:
+        lifetime = minutes * 60.0
     conference = Conference(
         id=ctx.ids.uuid4(),
         tenant=tenant,
         name=str(body["name"]),
         host=call,
         created_at=now,
-        expires_at=now + (float(minutes) * 60 if minutes else DEFAULT_LIFETIME_SECONDS),
+        expires_at=now + lifetime,
         region=body.get("region"),
+        max_participants=int(body.get("max_participants", DEFAULT_MAX_PARTICIPANTS)),
         updated_at=now,
     )
     if body.get("start_conference_on_create") is False:
@@ -90,6 +96,11 @@ def command(
 
 def _join(ctx: Context, conference: Conference, body: Body, now: float) -> list[Effect]:
     call = _member_call(ctx, conference.tenant, str(body["call_control_id"]))
+    if sum(1 for _ in conference.present()) >= conference.max_participants:
+        raise errors.conference_state(
+            f"The conference is full ({conference.max_participants} participants).",
+            pointer="/call_control_id",
+        )
     take_client_state(call, body)
     return _join_call(ctx, conference, call, body, now)
 

@@ -70,6 +70,7 @@ MINIMAL_BODIES: dict[str, dict[str, Any]] = {
     "reject": {"cause": "CALL_REJECTED"},
     "bridge": {"call_control_id": "v3:abcdefghijklmnopqrstuv"},
     "transfer": {"to": "+18005550100"},
+    "conference_create": {"call_control_id": "v3:abcdefghijklmnopqrstuv", "name": "x"},
 }
 
 # Ranges the spec gives only in description text, enforced as minimum/maximum.
@@ -94,6 +95,7 @@ DESCRIPTION_RANGES = [
         (stem, "record_timeout_secs", 0, None, "The minimum value is 0.")
         for stem in ("bridge", "transfer")
     ],
+    ("conference_create", "max_participants", 2, 800, "Must be between 2 and 800."),
     (
         "transfer",
         "timeout_secs",

@@ -250,3 +250,19 @@ async def test_conference_commands_are_deduplicated_by_command_id(
         await done(h, conference_id, "join", {"call_control_id": second, "command_id": "c1"})
     await h.advance(0)
     assert len(h.receiver.events("conference.participant.joined")) == 2  # host + second once
+
+
+async def test_max_participants_and_an_absurd_duration(make_harness: MakeHarness) -> None:
+    h = await make_harness(scenario=three_parties())
+    host, second, third = await dial_parties(h)
+    body = {"max_participants": 2, "duration_minutes": 10**30}
+    conference_id = await conference(h, host, **body)
+    status, data = await h.get(f"/v2/conferences/{conference_id}")
+    assert data["data"]["expires_at"] == "2026-09-21T18:13:21.000Z"  # 4 h after creation
+    await done(h, conference_id, "join", {"call_control_id": second})
+    status, data = await act(h, conference_id, "join", {"call_control_id": third})
+    assert (status, codes(data), pointers(data)) == (422, ["10015"], ["/call_control_id"])
+    status, data = await h.post(
+        "/v2/conferences", {"call_control_id": third, "name": "x", "max_participants": 1}
+    )
+    assert (status, codes(data), pointers(data)) == (422, ["10033"], ["/max_participants"])
