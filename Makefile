@@ -8,7 +8,8 @@ RUNTIME_STAMP := $(VENV)/.runtime
 SCENARIO ?= default
 PORT ?= 8000
 
-.PHONY: run test check lint typecheck unit wheel-test bench fuzz clean browser-deps
+.PHONY: run test check lint typecheck unit wheel-test bench fuzz clean browser-deps \
+	image image-base image-test image-deps image-test-if-tools
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -75,7 +76,82 @@ wheel-test: $(STAMP)
 	$(WHEEL_VENV)/bin/python -m pip check
 	$(WHEEL_VENV)/bin/python -I tests/cli/wheel_smoke.py $(WHEEL_DIR)/*.whl
 
-test: browser-deps check unit wheel-test
+test: browser-deps check unit wheel-test image-test-if-tools
+
+# -- container image (Containerfile) -----------------------------------------------------------
+# make image: build it with buildah on IMAGE_BASE (default python:3.11-slim, pulled from a
+# registry) and print its size. The wheel is built from this checkout inside the build; its
+# runtime dependencies come from .cache/wheelhouse, filled here by pip, so the build itself needs
+# no network.
+IMAGE ?= localhost/telnyx-mockserver:latest
+IMAGE_BASE ?= python:3.11-slim
+WHEELHOUSE := .cache/wheelhouse
+BUILDAH_ISOLATION ?= chroot
+
+$(WHEELHOUSE)/.complete: pyproject.toml | $(STAMP)
+	rm -rf $(WHEELHOUSE)
+	$(BIN)/pip download -q --disable-pip-version-check --dest $(WHEELHOUSE) \
+		'.[fast]' 'setuptools>=68' wheel
+	rm -f $(WHEELHOUSE)/telnyx_mockserver-*
+	touch $@
+
+image: $(WHEELHOUSE)/.complete
+	buildah bud --quiet --format docker --isolation $(BUILDAH_ISOLATION) \
+		--build-arg BASE=$(IMAGE_BASE) -f Containerfile -t $(IMAGE) . >/dev/null
+	@size=$$(podman image inspect --format '{{.Size}}' $(IMAGE)); \
+	base=$$(podman image inspect --format '{{.Size}}' $(IMAGE_BASE)); \
+	echo "image $(IMAGE): $$((size / 1000000)) MB, of which $$(((size - base) / 1000000)) MB" \
+		"mockserver and its dependencies on top of $(IMAGE_BASE)"
+
+# make image-test: the image built on a local Debian base (no registry needed) and exercised
+# from this machine (tests/container). The base is made once with debootstrap (~2 min on a
+# shared 2-core machine) and kept in podman's storage; later runs only rebuild the image
+# (~1 min). Needs root with buildah, podman and debootstrap; `podman run` is not needed
+# (`buildah run --isolation chroot` with the host's network runs the server).
+DEBIAN_MIRROR ?= http://deb.debian.org/debian
+IMAGE_CACHE ?= $(HOME)/.cache/telnyx-mockserver
+LOCAL_BASE := localhost/telnyx-mockserver-base:bookworm-1
+# One test image per checkout, so two checkouts testing at once do not remove each other's.
+IMAGE_TEST ?= localhost/telnyx-mockserver-test:$(shell pwd | cksum | cut -d' ' -f1)
+
+image-base:
+	@mkdir -p $(IMAGE_CACHE)
+	@flock $(IMAGE_CACHE)/base.lock sh -euc '\
+		podman image exists $(LOCAL_BASE) && exit 0; \
+		echo "image-base: making $(LOCAL_BASE) with debootstrap (once; ~2 min)"; \
+		root=$(IMAGE_CACHE)/rootfs; rm -rf "$$root"; \
+		debootstrap --variant=minbase --include=python3,python3-venv bookworm "$$root" \
+			$(DEBIAN_MIRROR) >$(IMAGE_CACHE)/debootstrap.log 2>&1 \
+			|| { tail -20 $(IMAGE_CACHE)/debootstrap.log; exit 1; }; \
+		rm -rf "$$root"/var/cache/apt/* "$$root"/var/lib/apt/lists/* "$$root"/usr/share/doc \
+			"$$root"/usr/share/man "$$root"/usr/share/locale; \
+		tar -C "$$root" -c . | podman import --quiet - $(LOCAL_BASE) >/dev/null; \
+		rm -rf "$$root"'
+
+image-test: image-base $(STAMP)
+	@buildah rmi -f $(IMAGE_TEST) >/dev/null 2>&1 || true
+	$(MAKE) --no-print-directory image IMAGE=$(IMAGE_TEST) IMAGE_BASE=$(LOCAL_BASE)
+	MOCKSERVER_IMAGE=$(IMAGE_TEST) $(BIN)/python -m pytest -q -p no:cacheprovider tests/container
+
+# As root with apt-get (CI) missing tools are installed and a failed install fails the build;
+# otherwise make test says that it skips the image test.
+IMAGE_TOOLS := buildah podman debootstrap
+image-deps:
+	@missing=$$(for t in $(IMAGE_TOOLS); do command -v $$t >/dev/null 2>&1 || echo $$t; done); \
+	if [ -z "$$missing" ]; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "image-deps: installing Debian's" $$missing "for the container image test"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	fi
+
+image-test-if-tools: image-deps
+	@if [ "$$(id -u)" = 0 ] && command -v buildah >/dev/null 2>&1 \
+		&& command -v podman >/dev/null 2>&1 && command -v debootstrap >/dev/null 2>&1; then \
+		$(MAKE) --no-print-directory image-test; \
+	else \
+		echo "make test: SKIPPED the container image test (make image-test): it needs root" \
+			"with buildah, podman and debootstrap"; \
+	fi
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.run

@@ -2,7 +2,9 @@
 
 Prints exactly one line, ``mockserver ready on http://HOST:PORT``, once listening; bad input
 exits non-zero with a one-line reason and no traceback; SIGINT/SIGTERM shut down cleanly
-(webhooks still due are delivered or reported as undelivered).
+(webhooks still due are delivered or reported as undelivered). Every long option can also come
+from the environment as ``MOCKSERVER_<OPTION>`` (a container's ``services:`` block can set
+variables but not arguments); the command line wins.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import math
 import os
 import signal
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import NoReturn
 
@@ -33,7 +35,7 @@ from mockserver.spec.validation import SchemaRegistry
 from mockserver.web.app import build_app
 from mockserver.web.server import MockRunner
 
-__all__ = ["main", "parse_args"]
+__all__ = ["ENV_PREFIX", "env_var", "main", "parse_args"]
 
 log = logging.getLogger("mockserver.cli")
 
@@ -41,8 +43,21 @@ log = logging.getLogger("mockserver.cli")
 SHUTDOWN_GRACE_SECONDS = 3.0
 
 
+ENV_PREFIX = "MOCKSERVER_"
+_ENV_TRUE = frozenset({"1", "true", "yes", "on"})
+_ENV_FALSE = frozenset({"0", "false", "no", "off"})
+
+
+class _EnvValueError(Exception):
+    """An environment variable's value that its option refuses (message: argparse's)."""
+
+
 class _Parser(argparse.ArgumentParser):
+    parsing_env = False  # while True, errors raise _EnvValueError so they can name the variable
+
     def error(self, message: str) -> NoReturn:
+        if self.parsing_env:
+            raise _EnvValueError(message)
         # One line, no usage dump: CI logs should say what was wrong and nothing else.
         self.exit(2, f"mockserver: error: {message}\n")
 
@@ -77,9 +92,10 @@ class _HelpFormatter(argparse.RawDescriptionHelpFormatter):
 
     def _get_help_string(self, action: argparse.Action) -> str:
         text = action.help or ""
-        if "default" in text.lower() or action.default in (None, False, argparse.SUPPRESS):
-            return text
-        return f"{text} (default: %(default)s)"
+        if not ("default" in text.lower() or action.default in (None, False, argparse.SUPPRESS)):
+            text = f"{text} (default: %(default)s)"
+        name = env_var(action)
+        return f"{text} [env {name}]" if name else text
 
 
 EPILOG = """\
@@ -89,6 +105,12 @@ webhook attempt. Examples:
   mockserver --port 0 --webhook-url http://127.0.0.1:5000/hooks
   mockserver --scenario dual_channel --clock manual
   mockserver --time-scale 0.01 --log-format json 2>mock.log
+
+Every option can also be set by the environment variable shown beside it, MOCKSERVER_<OPTION>
+(for containers and CI services: MOCKSERVER_TIME_SCALE=0.01 MOCKSERVER_API_KEY=KEY1,KEY2);
+repeatable options take a comma-separated list (';' between values that contain commas, as
+--connection's), switches 1 or 0, an empty value is ignored, and
+the command line wins over the environment.
 """
 
 
@@ -116,6 +138,21 @@ def _connection(text: str) -> Connection:
                 f"unknown option {name!r} (failover=URL, timeout=S): {text!r}"
             )
     return Connection(connection_id.strip(), _http_url(url), failover, timeout)
+
+
+def env_var(action: argparse.Action) -> str | None:
+    """``--time-scale`` -> ``MOCKSERVER_TIME_SCALE``; None for --help/--version and positionals."""
+    long = [option for option in action.option_strings if option.startswith("--")]
+    if not long or isinstance(action, argparse._HelpAction | argparse._VersionAction):
+        return None
+    return ENV_PREFIX + long[0][2:].upper().replace("-", "_")
+
+
+def _accumulates(action: argparse.Action) -> bool:
+    # append/extend/append_const/count build on the namespace's current value (None: nothing yet)
+    return isinstance(
+        action, argparse._AppendAction | argparse._AppendConstAction | argparse._CountAction
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -242,8 +279,72 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
-    return build_parser().parse_args(argv)
+def _env_separator(action: argparse.Action) -> str:
+    """Between the values of a repeatable option: ',' unless one value has commas in it (its
+    metavar shows them, as --connection's ID=URL[,failover=URL,...]); then ';'."""
+    return ";" if "," in str(action.metavar or "") else ","
+
+
+def _env_tokens(action: argparse.Action, value: str) -> list[str]:
+    """The command-line words ``NAME=value`` stands for."""
+    flag = action.option_strings[-1]
+    if action.nargs == 0:  # a switch
+        if value.lower() in _ENV_TRUE:
+            return [flag]
+        if value.lower() in _ENV_FALSE:
+            return []
+        raise _EnvValueError("expected 1/0, true/false, yes/no or on/off")
+    if isinstance(action, argparse._AppendAction):
+        items = value.split(_env_separator(action))
+        return [word for item in items if item.strip() for word in (flag, item.strip())]
+    if action.nargs is None or action.nargs == argparse.OPTIONAL:
+        return [f"{flag}={value}"]  # '=' so a value starting with '-' stays a value
+    return [flag, *(item.strip() for item in value.split(",") if item.strip())]
+
+
+def parse_args(
+    argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None
+) -> argparse.Namespace:
+    """The command line over ``MOCKSERVER_*`` variables (``environ``, default os.environ) over
+    the defaults. Unknown ``MOCKSERVER_*`` variables are ignored (the test suite has its own)."""
+    parser = build_parser()
+    assert isinstance(parser, _Parser)
+    environ = os.environ if environ is None else environ
+    from_env = {
+        action.dest: (action, name)
+        for action in parser._actions
+        if (name := env_var(action)) is not None
+    }
+    # Pre-set every option to a marker: argparse fills in defaults only for names not set yet,
+    # so whatever still holds the marker afterwards was not on the command line.
+    unset = object()
+    marked = {
+        dest: None if _accumulates(action) else unset for dest, (action, _) in from_env.items()
+    }
+    cli = parser.parse_args(argv, namespace=argparse.Namespace(**marked))
+    given = {dest for dest, marker in marked.items() if getattr(cli, dest) is not marker}
+
+    env_words: list[str] = []
+    parser.parsing_env = True
+    try:
+        for dest, (action, name) in from_env.items():
+            value = environ.get(name, "").strip()
+            if dest in given or not value:
+                continue
+            try:
+                words = _env_tokens(action, value)
+                parser.parse_args(words)  # checks this one variable, so an error can name it
+            except _EnvValueError as exc:
+                parser.parsing_env = False
+                parser.error(f"{name}={value!r}: {exc}")
+            env_words += words
+        merged = parser.parse_args(env_words)  # environment values, defaults for the rest
+    finally:
+        parser.parsing_env = False
+    for dest in vars(cli):
+        if dest not in from_env or dest in given:
+            setattr(merged, dest, getattr(cli, dest))
+    return merged
 
 
 def _config(args: argparse.Namespace) -> ServerConfig:
