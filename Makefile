@@ -131,7 +131,8 @@ image-base:
 image-test: image-base $(STAMP)
 	@buildah rmi -f $(IMAGE_TEST) >/dev/null 2>&1 || true
 	$(MAKE) --no-print-directory image IMAGE=$(IMAGE_TEST) IMAGE_BASE=$(LOCAL_BASE)
-	MOCKSERVER_IMAGE=$(IMAGE_TEST) $(BIN)/python -m pytest -q -p no:cacheprovider tests/container
+	MOCKSERVER_IMAGE=$(IMAGE_TEST) MOCKSERVER_IMAGE_BASE=$(LOCAL_BASE) \
+		$(BIN)/python -m pytest -q -p no:cacheprovider tests/container
 
 # As root with apt-get (CI) missing tools are installed and a failed install fails the build;
 # otherwise make test says that it skips the image test.

@@ -83,7 +83,9 @@ class Launcher:
         self.env: dict[str, str] = {}  # on top of this process's environment
 
     async def spawn(self, *args: str) -> asyncio.subprocess.Process:
-        env = {**os.environ, "PYTHONUNBUFFERED": "1", **self.env}
+        # The caller's own MOCKSERVER_* options would change what every test here starts.
+        inherited = {k: v for k, v in os.environ.items() if not k.startswith("MOCKSERVER_")}
+        env = {**inherited, "PYTHONUNBUFFERED": "1", **self.env}
         proc = await asyncio.create_subprocess_exec(
             sys.executable,
             "-m",

@@ -29,6 +29,7 @@ from telnyx import AsyncTelnyx
 from tests.conftest import Receiver
 
 IMAGE = os.environ.get("MOCKSERVER_IMAGE", "")
+BASE = os.environ.get("MOCKSERVER_IMAGE_BASE", "")  # what IMAGE was built on
 REPO = Path(__file__).resolve().parents[2]
 TIMEOUT = 30.0  # seconds for any single wait on the container (a shared 2-core machine)
 READY = re.compile(r"mockserver ready on (http://127\.0\.0\.1:(\d+))\n")
@@ -186,6 +187,25 @@ def test_image_holds_the_runtime_only(container: str) -> None:
     assert found.stdout == "", found.stderr
 
 
+def image_megabytes(name: str) -> float:
+    out = subprocess.run(
+        ["podman", "image", "inspect", "--format", "{{.Size}}", name],
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+        check=True,
+    ).stdout
+    return int(out) / 1e6
+
+
+def test_readme_states_what_mockserver_adds_to_the_base() -> None:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    stated = re.search(r"(\d+) MB of mockserver and its runtime dependencies", readme)
+    assert stated, "README's container section states the size"
+    added = image_megabytes(IMAGE) - image_megabytes(BASE)
+    assert abs(added - int(stated.group(1))) <= 5, f"the image adds {added:.0f} MB to {BASE}"
+
+
 def test_server_process_runs_as_the_non_root_user(served: Served) -> None:
     status = Path(f"/proc/{served.server_pid}/status").read_text()
     uids = next(line.split()[1:] for line in status.splitlines() if line.startswith("Uid:"))
@@ -203,6 +223,14 @@ async def test_health_route_and_the_image_health_check(
         health = await response.json()
     assert health["status"] == "ok" and health["clock"] == "manual"
     assert health["scenario"] == SCENARIO_NAME  # the YAML from the mounted directory
+
+    # Reached by a service name from another container's app: any Host and Origin will do.
+    headers = {"Host": "mockserver:8000", "Origin": "http://app:5000"}
+    async with (
+        aiohttp.ClientSession() as session,
+        session.get(f"{served.base_url}/_mock/health", headers=headers) as response,
+    ):
+        assert response.status == 200, await response.text()
 
     # The HEALTHCHECK's own command, in the image, against the running server.
     check = image_config["Healthcheck"]["Test"][1:]
