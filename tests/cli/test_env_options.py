@@ -50,6 +50,21 @@ def test_repeatable_options_take_a_comma_separated_list() -> None:
     assert parse_args(["--api-key", "KEY_C"], environ=environ).api_keys == ["KEY_C"]
 
 
+def test_values_with_commas_are_separated_by_semicolons() -> None:
+    # --connection ID=URL[,failover=URL,timeout=S]: its metavar shows a value has commas
+    environ = {
+        "MOCKSERVER_CONNECTION": "app=http://app:5000/hooks,failover=http://b:5000/hooks,"
+        "timeout=5; other=http://other:5000/hooks"
+    }
+    first, second = parse_args([], environ=environ).connections
+    assert (first.id, first.webhook_url_failover, first.webhook_timeout_secs) == (
+        "app",
+        "http://b:5000/hooks",
+        5.0,
+    )
+    assert (second.id, second.webhook_url) == ("other", "http://other:5000/hooks")
+
+
 @pytest.mark.parametrize(
     ("value", "expected"), [("1", True), ("true", True), ("ON", True), ("0", False), ("no", False)]
 )
