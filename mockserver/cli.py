@@ -25,7 +25,7 @@ from typing import NoReturn
 from aiohttp import web
 
 from mockserver import __version__
-from mockserver.config import ClockMode, Connection, ServerConfig
+from mockserver.config import LOOPBACK_HOSTS, ClockMode, Connection, ServerConfig
 from mockserver.core.signing import WebhookSigner
 from mockserver.runtime import activity_log
 from mockserver.runtime.mock import build_mock
@@ -171,6 +171,15 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
     parser.add_argument(
         "--port", type=_port, default=8000, help="port to listen on; 0 picks a free one"
+    )
+    parser.add_argument(
+        "--allowed-host",
+        action="append",
+        dest="allowed_hosts",
+        metavar="HOST",
+        help="also answer requests naming this host (Host header; Origin on /_mock/), any port;"
+        " repeatable. '*' allows any host (e.g. in a container)."
+        " Default: the --host address, localhost, 127.0.0.1 and ::1",
     )
     parser.add_argument(
         "--webhook-url",
@@ -362,7 +371,16 @@ def _config(args: argparse.Namespace) -> ServerConfig:
         url_ttl_seconds=args.url_ttl,
         control_token=args.control_token,
         connections=tuple(args.connections or ()),
+        allowed_hosts=_allowed_hosts(args.allowed_hosts),
     )
+
+
+def _allowed_hosts(given: list[str] | None) -> frozenset[str] | None:
+    """--allowed-host values on top of the loopback names; '*' (anywhere): any host."""
+    names = [name.strip() for name in given or () if name.strip()]
+    if "*" in names:
+        return None
+    return LOOPBACK_HOSTS | frozenset(names)
 
 
 def _load_signer(path: Path) -> WebhookSigner:

@@ -5,11 +5,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-__all__ = ["ClockMode", "Connection", "ServerConfig"]
+__all__ = [
+    "LOOPBACK_HOSTS",
+    "ClockMode",
+    "Connection",
+    "ServerConfig",
+    "allowed_host_names",
+    "host_name",
+]
 
 ClockMode = Literal["real", "scaled", "manual"]
 
 ONE_MIB = 1024 * 1024
+# Host names a local server answers to besides its listen address (DNS rebinding: a page on
+# evil.example whose name later resolves to 127.0.0.1 sends "Host: evil.example").
+LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
 
 
 @dataclass(frozen=True)
@@ -46,3 +56,25 @@ class ServerConfig:
     url_ttl_seconds: float = 600.0
     control_token: str | None = None
     connections: tuple[Connection, ...] = ()  # --connection; a scenario may declare more
+    # Host names requests may name (Host, and Origin on /_mock/), besides the listen host;
+    # a port is ignored. None: any (--allowed-host '*', e.g. in a container).
+    allowed_hosts: frozenset[str] | None = LOOPBACK_HOSTS
+
+
+def host_name(value: str) -> str:
+    """The host of a ``Host`` header (or an --allowed-host value): lower case, no port, no
+    trailing dot, an IPv6 literal without its brackets."""
+    value = value.strip().lower()
+    if value.startswith("["):
+        end = value.find("]")
+        value = value[1:end] if end > 0 else value[1:]
+    elif value.count(":") == 1:  # host:port (a bare IPv6 literal has several colons)
+        value = value.partition(":")[0]
+    return value.rstrip(".")
+
+
+def allowed_host_names(config: ServerConfig) -> frozenset[str] | None:
+    """Every host name the server answers to (None: any)."""
+    if config.allowed_hosts is None:
+        return None
+    return frozenset(host_name(name) for name in (*config.allowed_hosts, config.host))

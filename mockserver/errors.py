@@ -32,6 +32,7 @@ __all__ = [
     "conference_not_found",
     "conference_state",
     "encoding_error",
+    "host_not_allowed",
     "http_error",
     "invalid_call_control_id",
     "invalid_connection_id",
@@ -45,6 +46,7 @@ __all__ = [
     "method_not_allowed",
     "missing_parameter",
     "missing_parameter_item",
+    "origin_not_allowed",
     "out_of_range",
     "out_of_range_item",
     "payload_too_large",
@@ -532,4 +534,30 @@ def api_key_not_accepted() -> TelnyxError:
         "Bad Request",
         "The 'api_key' parameter must be one of the keys the mock was started with (--api-key).",
         pointer="/api_key",
+    )
+
+
+def _shown(value: str) -> str:
+    return value if len(value) <= 80 else value[:77] + "..."
+
+
+def host_not_allowed(host: str) -> TelnyxError:
+    """A Host the server does not answer to (DNS rebinding)."""
+    return TelnyxError.single(
+        403,
+        "10010",
+        "Authorization failed",
+        f"Host '{_shown(host)}' is not allowed: start the mock with --allowed-host NAME (or"
+        " --allowed-host '*', e.g. in a container) to answer to it.",
+    )
+
+
+def origin_not_allowed(origin: str) -> TelnyxError:
+    """A browser page from another site calling the control API."""
+    return TelnyxError.single(
+        403,
+        "10010",
+        "Authorization failed",
+        f"Origin '{_shown(origin)}' may not use /_mock/: only pages from the mock's own host"
+        " (or an --allowed-host) may.",
     )

@@ -15,7 +15,7 @@ from yarl import URL
 
 from mockserver.audio import synthesis as audio
 from mockserver.audio.recording_files import audio_spec
-from mockserver.config import ServerConfig
+from mockserver.config import ServerConfig, allowed_host_names
 from mockserver.core.effects import Effect, SendWebhook, StartTimer, TimerKey
 from mockserver.core.recordings import Recording
 from mockserver.core.scenario import DEFAULT_SCENARIO, Scenario
@@ -29,7 +29,7 @@ from mockserver.runtime.hub import Hub
 from mockserver.runtime.webhooks import DeliveryAttempt, WebhookDispatcher
 from mockserver.spec.validation import SchemaRegistry
 
-__all__ = ["MockServer", "build_mock"]
+__all__ = ["MockServer", "build_mock", "mask_key"]
 
 
 @dataclass
@@ -52,6 +52,23 @@ class MockServer:
     def __post_init__(self) -> None:
         self.dispatcher.on_journal = self._journaled
         self.dispatcher.own_port = self._own_port
+        # Host names requests may name (None: any): the listen host, loopback, --allowed-host.
+        self.allowed_hosts = allowed_host_names(self.config)
+
+    def tenant_label(self, api_key: str) -> str:
+        """An API key as the dashboard shows it: ``KEY…abcd``, never whole (it may be a real
+        Telnyx key, and the dashboard's data is readable by whatever reaches /_mock/)."""
+        return mask_key(api_key)
+
+    def resolve_tenant(self, value: str) -> str:
+        """A key, or the label of exactly one known key (the dashboard sends labels back)."""
+        known = set(self.simulator.tenants)
+        known.update(entry.tenant for entry in self.dispatcher.journal)
+        known.update(self.command_log.tenants())
+        if value in known:
+            return value
+        matches = [key for key in known if mask_key(key) == value]
+        return matches[0] if len(matches) == 1 else value
 
     def _own_port(self) -> int | None:
         try:
@@ -165,3 +182,10 @@ def build_mock(
         links=links,
         seed=seed,
     )
+
+
+def mask_key(api_key: str) -> str:
+    """``KEY0123…abcd``: at most the first 3 and last 4 characters, and never more than half."""
+    head = min(3, len(api_key) // 4)
+    tail = min(4, len(api_key) // 4)
+    return f"{api_key[:head]}…{api_key[len(api_key) - tail :] if tail else ''}"

@@ -203,6 +203,12 @@ def complete_document(document: dict[str, Any]) -> dict[str, Any]:
     paths: dict[str, Any] = document["paths"]
     for path, item in {**_recording_paths(), **conference_paths()}.items():
         paths.setdefault(path, item)
+    for item in paths.values():  # every route: a Host (or, on /_mock/, an Origin) not allowed
+        for operation in item.values():
+            if isinstance(operation, dict) and "responses" in operation:
+                operation["responses"].setdefault(
+                    "403", _errors("Host (or, on /_mock/, Origin) not allowed: --allowed-host")
+                )
     for path in ("/v2/calls", "/_mock/calls"):  # a new API key beyond the tenant bound
         if "post" in paths.get(path, {}):
             responses = paths[path]["post"].setdefault("responses", {})

@@ -114,15 +114,26 @@ def snapshot(
         "clock": mock.clock.to_json(),
         "scenario": mock.simulator.scenario.name,
         "public_key": mock.signer.public_key_b64,  # what the app's TELNYX_PUBLIC_KEY must hold
-        "tenants": sorted(tenants),
-        "calls": [call_view_json(call) for call in sorted(calls, key=lambda c: c.start_time)],
+        "tenants": sorted({mock.tenant_label(key) for key in tenants}),
+        "calls": [
+            _masked(mock, call_view_json(call))
+            for call in sorted(calls, key=lambda c: c.start_time)
+        ],
         "recordings": [
-            recording_view_json(mock, recording)
+            _masked(mock, recording_view_json(mock, recording))
             for recording in sorted(recordings, key=lambda r: r.started_at)
         ],
-        "commands": [entry.to_json() for entry in commands[-limit:]],
-        "webhooks": [webhook_json(entry) for entry in journal[-limit:]],
+        "commands": [_masked(mock, entry.to_json()) for entry in commands[-limit:]],
+        "webhooks": [_masked(mock, webhook_json(entry)) for entry in journal[-limit:]],
     }
+
+
+def _masked(mock: MockServer, data: dict[str, Any]) -> dict[str, Any]:
+    """``data`` with its ``tenant`` (an API key, maybe a real Telnyx one) as a label only."""
+    tenant = data.get("tenant")
+    if isinstance(tenant, str):
+        return {**data, "tenant": mock.tenant_label(tenant)}
+    return data
 
 
 def webhook_json(entry: DeliveryAttempt) -> dict[str, Any]:
@@ -183,7 +194,7 @@ class ChangeRenderer:
     def __call__(self, notice: Notice) -> bytes:
         now = iso_timestamp(self.mock.clock.now())
         return b"".join(
-            _sse(event, {"now": now, "data": data}, notice.seq)
+            _sse(event, {"now": now, "data": _masked(self.mock, data)}, notice.seq)
             for event, data in self._events(notice)
         )
 
@@ -269,10 +280,10 @@ def _query_filters(request: web.Request) -> tuple[str | None, str | None]:
 
 
 async def state(request: web.Request) -> web.Response:
+    mock = _mock(request)
     tenant, call_control_id = _query_filters(request)
-    return json_response(
-        {"data": snapshot(_mock(request), tenant=tenant, call_control_id=call_control_id)}
-    )
+    tenant = mock.resolve_tenant(tenant) if tenant else None  # the label the page shows
+    return json_response({"data": snapshot(mock, tenant=tenant, call_control_id=call_control_id)})
 
 
 def _sse(event: str, data: dict[str, Any], seq: int | None = None) -> bytes:
@@ -287,7 +298,7 @@ async def events(request: web.Request) -> web.StreamResponse:
     """Server-sent events: ``hello`` first, then call, recording, command, webhook, resync."""
     mock = _mock(request)
     tenant = request.query.get("api_key") or None
-    subscription = mock.hub.subscribe(tenant)
+    subscription = mock.hub.subscribe(mock.resolve_tenant(tenant) if tenant else None)
     response = web.StreamResponse(headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
     response.content_type = "text/event-stream"
     response.charset = "utf-8"
@@ -307,7 +318,7 @@ async def events(request: web.Request) -> web.StreamResponse:
             if chunk is None:  # a resync the subscription made for a reader that fell behind
                 now = iso_timestamp(mock.clock.now())
                 chunk = b"".join(
-                    _sse(event, {"now": now, "data": data}, notice.seq)
+                    _sse(event, {"now": now, "data": _masked(mock, data)}, notice.seq)
                     for event, data in _render(mock, notice)
                 )
             if chunk:

@@ -50,7 +50,8 @@ async def reset(request: web.Request) -> web.Response:
     tenant = body.get("api_key")
     if tenant is not None and not isinstance(tenant, str):
         raise errors.bad_request("'api_key' must be a string.", pointer="/api_key", status=422)
-    _mock(request).reset(tenant)
+    mock = _mock(request)
+    mock.reset(mock.resolve_tenant(tenant) if tenant else None)  # a key or the dashboard's label
     return json_response({"data": {"result": "ok", "reset": tenant or "all"}})
 
 

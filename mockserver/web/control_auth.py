@@ -59,6 +59,8 @@ def control_tenant(request: web.Request, body: dict[str, Any]) -> str:
     tenant = body.get("api_key")
     if tenant is not None and (not isinstance(tenant, str) or not tenant.strip()):
         raise errors.invalid_type("The 'api_key' parameter must be a non-empty string.", "/api_key")
+    if tenant is not None:
+        tenant = request.app[MOCK].resolve_tenant(tenant)  # the dashboard sends its labels
     allowed = request.app[MOCK].config.api_keys
     if tenant is not None and allowed is not None and tenant not in allowed:
         # A tenant for such a key could never be reached through /v2: refuse to make one.

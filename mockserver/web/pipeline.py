@@ -20,6 +20,7 @@ from typing import Any
 from aiohttp import web
 
 from mockserver import errors
+from mockserver.config import host_name
 from mockserver.errors import TelnyxError
 from mockserver.runtime.activity_log import log_request
 from mockserver.runtime.command_log import estimate_size
@@ -152,6 +153,7 @@ async def pipeline_middleware(request: web.Request, handler: Handler) -> web.Str
     path = request.path
     tenant: str | None = None
     try:
+        _check_host_and_origin(request, path)
         if path.startswith("/v2/") and path != "/v2/openapi.json":
             tenant = request[TENANT] = bearer_key(request)
         response: web.StreamResponse = await handler(request)
@@ -168,6 +170,32 @@ async def pipeline_middleware(request: web.Request, handler: Handler) -> web.Str
         response = error_response(errors.unexpected_error())
     await _finish(request, response, tenant, started)
     return response
+
+
+def _check_host_and_origin(request: web.Request, path: str) -> None:
+    """Refuse what a local dev server refuses against DNS rebinding and cross-site requests.
+
+    Every route: a ``Host`` that is not the listen host, loopback or an ``--allowed-host`` is
+    403 (a page on evil.example whose name resolves to 127.0.0.1 read the tenant list). /_mock/
+    routes also: an ``Origin`` (sent by browsers, also on a "simple" text/plain POST) that is
+    not such a host is 403 (a page the developer visited reset every tenant).
+    """
+    allowed = request.app[MOCK].allowed_hosts
+    if allowed is None:
+        return
+    host = request.headers.get("Host")
+    if host is not None and host_name(host) not in allowed:
+        raise errors.host_not_allowed(host)
+    origin = request.headers.get("Origin")
+    if origin is not None and path.startswith("/_mock") and not _origin_allowed(origin, allowed):
+        raise errors.origin_not_allowed(origin)
+
+
+def _origin_allowed(origin: str, allowed: frozenset[str]) -> bool:
+    scheme, separator, rest = origin.strip().partition("://")
+    if not separator or scheme.lower() not in ("http", "https") or "/" in rest:
+        return False  # "null" (a sandboxed frame, a file: page) or anything else
+    return host_name(rest) in allowed
 
 
 async def _error_answer(request: web.Request, exc: web.HTTPException) -> web.Response:

@@ -11,6 +11,7 @@ from typing import Any
 from aiohttp import ClientResponse, web
 
 from mockserver.core.scenario import DEFAULT_SCENARIO
+from mockserver.runtime.mock import mask_key
 from tests.conftest import API_KEY, OTHER_KEY, Harness
 
 STATIC = Path(__file__).resolve().parents[2] / "mockserver" / "ui" / "static"
@@ -125,12 +126,12 @@ async def test_state_shows_calls_commands_recordings_and_the_journal(harness: Ha
     await harness.advance(DEFAULT_SCENARIO.recording_saved_delay + 1)
 
     snapshot = await state(harness)
-    assert snapshot["tenants"] == [API_KEY]
+    assert snapshot["tenants"] == [mask_key(API_KEY)]
     assert snapshot["clock"]["mode"] == "manual"
     [call] = snapshot["calls"]
     assert call["call_control_id"] == call_control_id
     assert call["state"] == "ended"
-    assert call["tenant"] == API_KEY
+    assert call["tenant"] == mask_key(API_KEY)
 
     commands = [(c["command"], c["status"]) for c in snapshot["commands"]]
     assert commands == [
@@ -155,7 +156,7 @@ async def test_state_shows_calls_commands_recordings_and_the_journal(harness: Ha
         assert download.content_type == "audio/wav"
 
     saved = journal_entry(snapshot, "call.recording.saved")
-    assert saved["tenant"] == API_KEY
+    assert saved["tenant"] == mask_key(API_KEY)
     assert saved["outcome"] == "delivered"
     assert saved["attempt"] == 1
 
@@ -175,13 +176,13 @@ async def test_state_filters_by_tenant_and_call(harness: Harness) -> None:
     theirs = await harness.dial(OTHER_KEY)
     await harness.advance(0)  # the call.initiated webhooks, due now, go out
     snapshot = await state(harness)
-    assert snapshot["tenants"] == sorted([API_KEY, OTHER_KEY])
+    assert snapshot["tenants"] == sorted([mask_key(API_KEY), mask_key(OTHER_KEY)])
     assert len(snapshot["calls"]) == 2
 
     only_other = await state(harness, f"?api_key={OTHER_KEY}")
     assert [c["call_control_id"] for c in only_other["calls"]] == [theirs["call_control_id"]]
-    assert {c["tenant"] for c in only_other["commands"]} == {OTHER_KEY}
-    assert {w["tenant"] for w in only_other["webhooks"]} == {OTHER_KEY}
+    assert {c["tenant"] for c in only_other["commands"]} == {mask_key(OTHER_KEY)}
+    assert {w["tenant"] for w in only_other["webhooks"]} == {mask_key(OTHER_KEY)}
 
     one_call = await state(harness, f"?call_control_id={ours['call_control_id']}")
     assert [c["call_control_id"] for c in one_call["calls"]] == [ours["call_control_id"]]
@@ -229,7 +230,7 @@ async def test_reset_clears_the_command_log(harness: Harness) -> None:
     await harness.dial(OTHER_KEY)
     status, _ = await harness.post("/_mock/reset", {"api_key": API_KEY}, key=None)
     assert status == 200
-    assert {c["tenant"] for c in (await state(harness))["commands"]} == {OTHER_KEY}
+    assert {c["tenant"] for c in (await state(harness))["commands"]} == {mask_key(OTHER_KEY)}
     await harness.post("/_mock/reset", {}, key=None)
     assert (await state(harness))["commands"] == []
 
@@ -268,7 +269,7 @@ async def test_events_are_server_sent_and_a_dial_shows_up(harness: Harness) -> N
     assert shown["now"].endswith("Z")
     webhook = await wait_for_event(response, "webhook")
     assert webhook["data"]["event_type"] == "call.initiated"
-    assert webhook["data"]["tenant"] == API_KEY
+    assert webhook["data"]["tenant"] == mask_key(API_KEY)
 
     await harness.client.post("/_mock/clock/advance", json={"seconds": 2})
     answered = await wait_for_event(response, "call", lambda d: d["data"]["state"] == "answered")

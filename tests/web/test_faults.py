@@ -321,7 +321,7 @@ async def test_sigterm_with_slow_clients_mid_request_exits_0_in_bounded_time(
     for _ in range(5):  # bodies promised and never sent: their handlers wait on them
         _, writer = await asyncio.open_connection(host, int(port))
         writer.write(
-            b"POST /v2/calls HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer K\r\n"
+            b"POST /v2/calls HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer K\r\n"
             b"Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"
         )
         await writer.drain()

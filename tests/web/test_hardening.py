@@ -18,8 +18,11 @@ import pytest
 from aiohttp import web
 from yarl import URL
 
+from mockserver.cli import _config, parse_args
+from mockserver.config import LOOPBACK_HOSTS
 from mockserver.core.scenario import DEFAULT_SCENARIO
 from mockserver.runtime.command_log import CommandLog
+from mockserver.runtime.mock import mask_key
 from mockserver.web.downloads import MEDIA_DIR
 from tests.conftest import API_KEY, OTHER_KEY, Harness, MakeHarness, loop_stall
 from tests.web.media_support import inbound
@@ -492,3 +495,117 @@ async def test_tenants_are_bounded(make_harness: MakeHarness) -> None:
     assert len(h.mock.simulator.tenants) == 3
     await h.post("/_mock/reset", {}, key=None)
     await h.dial(key="KEY_3")
+
+
+# -- defect 9: the control API trusted any Origin and Host -------------------------------------
+
+
+async def test_a_foreign_origin_cannot_reset_even_with_a_simple_text_post(
+    harness: Harness,
+) -> None:
+    call = await harness.dial()
+    response = await send(
+        harness,
+        "POST",
+        "/_mock/reset",
+        "{}",
+        key=None,
+        content_type="text/plain",
+        headers={"Origin": "http://evil.example"},
+    )
+    [item] = await error_items(response, 403)
+    assert item["code"] == "10010" and "evil.example" in item["detail"]
+    assert harness.mock.simulator.find_call(API_KEY, call["call_control_id"]) is not None
+
+
+@pytest.mark.parametrize(
+    "origin",
+    ["http://evil.example", "null", "http://127.0.0.1.evil.example", "file://", "ftp://localhost"],
+)
+async def test_foreign_origins_are_refused_on_every_control_route(
+    harness: Harness, origin: str
+) -> None:
+    for method, path in (("GET", "/_mock/state"), ("POST", "/_mock/clock/advance")):
+        response = await send(harness, method, path, "{}", key=None, headers={"Origin": origin})
+        await error_items(response, 403)
+
+
+@pytest.mark.parametrize(
+    "origin", ["http://127.0.0.1:1", "https://localhost", "http://[::1]:9000", "http://LOCALHOST"]
+)
+async def test_the_mocks_own_origins_are_accepted_on_any_port(
+    harness: Harness, origin: str
+) -> None:
+    response = await send(
+        harness,
+        "POST",
+        "/_mock/clock/advance",
+        '{"seconds": 1}',
+        key=None,
+        headers={"Origin": origin},
+    )
+    assert response.status == 200, await response.text()
+
+
+@pytest.mark.parametrize(
+    "path", ["/_mock/state", "/_mock/ui", "/v2/recordings", "/v2/openapi.json"]
+)
+async def test_a_foreign_host_is_refused_on_every_route(harness: Harness, path: str) -> None:
+    response = await send(
+        harness,
+        "GET",
+        path,
+        key=API_KEY,
+        content_type=None,
+        headers={"Host": "attacker.example"},
+    )
+    [item] = await error_items(response, 403)
+    assert "--allowed-host" in item["detail"]
+
+
+@pytest.mark.parametrize("host", ["localhost:8000", "127.0.0.1", "[::1]:80", "LOCALHOST."])
+async def test_loopback_hosts_are_accepted(harness: Harness, host: str) -> None:
+    response = await send(harness, "GET", "/_mock/health", key=None, headers={"Host": host})
+    assert response.status == 200
+
+
+async def test_allowed_hosts_open_it_for_a_container(make_harness: MakeHarness) -> None:
+    named = await make_harness(allowed_hosts=frozenset({"mock.internal"}))
+    for host, status in (("mock.internal:8000", 200), ("other.internal", 403)):
+        response = await send(named, "GET", "/_mock/health", key=None, headers={"Host": host})
+        assert response.status == status
+    anything = await make_harness(allowed_hosts=None)  # --allowed-host '*'
+    response = await send(
+        anything,
+        "POST",
+        "/_mock/reset",
+        "{}",
+        key=None,
+        headers={"Host": "anything.example", "Origin": "http://anything.example"},
+    )
+    assert response.status == 200
+
+
+async def test_state_never_shows_a_whole_api_key(harness: Harness) -> None:
+    secret = "KEY0188E1B3CF3B43E5A0B0F4C2E52F3B9D_real_telnyx_key"
+    call = await harness.answered_call(key=secret)
+    await harness.command(call, "record_start", {"format": "wav", "channels": "single"}, key=secret)
+    response = await harness.client.get("/_mock/state")
+    text = await response.text()
+    assert secret not in text
+    label = mask_key(secret)
+    assert label == "KEY…_key" and json.loads(text)["data"]["tenants"] == [label]
+    # The dashboard filters and acts with the label: the mock knows which key it stands for.
+    response = await harness.client.get("/_mock/state", params={"api_key": label})
+    assert [c["call_control_id"] for c in (await response.json())["data"]["calls"]] == [call]
+    status, _ = await harness.post(f"/_mock/calls/{call}/hangup", {"api_key": label}, key=None)
+    assert status == 200
+    status, _ = await harness.post("/_mock/reset", {"api_key": label}, key=None)
+    assert status == 200 and secret not in harness.mock.simulator.tenants
+
+
+def test_cli_allowed_host_flags() -> None:
+    assert _config(parse_args([])).allowed_hosts == LOOPBACK_HOSTS
+    assert _config(parse_args(["--allowed-host", "*"])).allowed_hosts is None
+    hosts = _config(parse_args(["--allowed-host", "a.example", "--allowed-host", "b"]))
+    assert hosts.allowed_hosts == LOOPBACK_HOSTS | {"a.example", "b"}

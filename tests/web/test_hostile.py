@@ -165,7 +165,7 @@ async def test_raw_non_ascii_api_key_is_just_an_unknown_key_when_keys_are_config
     make_harness: MakeHarness,
 ) -> None:
     harness = await make_harness(api_keys=frozenset({"good"}))
-    data = b"GET /v2/recordings HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+    data = b"GET /v2/recordings HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
     data += b"Authorization: Bearer \xff\xfe\r\n\r\n"
     assert_telnyx_json(await raw_request(harness, data), 401, "10009")
 
@@ -484,11 +484,11 @@ async def slow_clients(harness: Harness, count: int, *, body: bool) -> AsyncIter
         _, writer = await asyncio.open_connection(server.host, server.port)
         if body:  # complete headers, then a body that never arrives in full
             writer.write(
-                b"POST /v2/calls HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer KEY_TENANT_A\r\n"
+                b"POST /v2/calls HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer KEY_TENANT_A\r\n"
                 b"Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"
             )
         else:
-            writer.write(b"GET /v2/recordings HTTP/1.1\r\nHost: x\r\nX-Slow: ")
+            writer.write(b"GET /v2/recordings HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ")
         writers.append(writer)
 
     async def trickle() -> None:
@@ -559,7 +559,9 @@ async def test_cli_answers_an_oversized_header_with_telnyx_json(launch: Launcher
     server = await launch.start()
     host, port = server.base_url.removeprefix("http://").split(":")
     reader, writer = await asyncio.open_connection(host, int(port))
-    writer.write(b"GET /v2/recordings HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 9000 + b"\r\n\r\n")
+    writer.write(
+        b"GET /v2/recordings HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: " + b"a" * 9000 + b"\r\n\r\n"
+    )
     await writer.drain()
     raw = await asyncio.wait_for(reader.read(), 10)
     writer.close()
