@@ -484,7 +484,8 @@ async def slow_clients(harness: Harness, count: int, *, body: bool) -> AsyncIter
         _, writer = await asyncio.open_connection(server.host, server.port)
         if body:  # complete headers, then a body that never arrives in full
             writer.write(
-                b"POST /v2/calls HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer KEY_TENANT_A\r\n"
+                b"POST /v2/calls HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                b"Authorization: Bearer KEY_TENANT_A\r\n"
                 b"Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"
             )
         else:
