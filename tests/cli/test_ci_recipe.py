@@ -1,4 +1,4 @@
-"""The CI recipe in README runs as written: the shell version, end to end."""
+"""The CI recipe in README runs as written: the shell version, end to end, on both clocks."""
 
 from __future__ import annotations
 
@@ -42,12 +42,25 @@ assert len(journal["data"]) == 1, journal
 print("app test passed")
 """
 
+# On the default clock the scenario runs by itself, 100 times faster than life.
+REAL_CLOCK_APP_TEST = """
+import json
+import os
+import urllib.request
 
-def run_recipe(tmp_path: Path, app_tests: str) -> subprocess.CompletedProcess[str]:
+clock = json.load(urllib.request.urlopen(f"{os.environ['MOCK_URL']}/_mock/clock"))["data"]
+assert clock["mode"] == "scaled" and clock["time_scale"] == 0.01, clock
+print("app test passed on the", clock["mode"], "clock")
+"""
+
+
+def run_recipe(tmp_path: Path, app_tests: str, **settings: str) -> subprocess.CompletedProcess[str]:
     env = {
-        **os.environ,
+        **{k: v for k, v in os.environ.items() if not k.startswith("MOCK_")},
+        # The console script, as `pip install` puts it on PATH.
         "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
         "APP_TESTS": app_tests,
+        **settings,
     }
     return subprocess.run(
         ["bash", str(SCRIPT)],
@@ -79,17 +92,27 @@ def test_the_recipes_start_the_console_script_of_an_installed_package() -> None:
     assert "bash mockserver/docs/ci/run-with-mockserver.sh" in job
 
 
-def test_recipe_runs_the_app_tests_against_a_fresh_mock(tmp_path: Path) -> None:
+def test_recipe_runs_the_app_tests_against_a_fresh_mock_on_a_manual_clock(
+    tmp_path: Path,
+) -> None:
     # The GitHub Actions job checks mockserver out at `path: mockserver` inside the app: the
     # console script must run the installed package, never that folder.
     checkout = tmp_path / "mockserver" / "mockserver"
     checkout.mkdir(parents=True)
     (checkout / "__init__.py").write_text('raise ImportError("the checkout was imported")\n')
     (tmp_path / "app_test.py").write_text(APP_TEST, encoding="utf-8")
-    result = run_recipe(tmp_path, f"{sys.executable} app_test.py")
+    result = run_recipe(tmp_path, f"{sys.executable} app_test.py", MOCK_CLOCK="manual")
     assert result.returncode == 0, result.stderr
     assert "app test passed" in result.stdout
     assert not (tmp_path / "webhook-journal.json").exists()
+    assert "POST /v2/calls 200" in (tmp_path / "mock.log").read_text(encoding="utf-8")
+
+
+def test_recipe_defaults_to_a_real_clock_a_hundred_times_faster(tmp_path: Path) -> None:
+    (tmp_path / "app_test.py").write_text(REAL_CLOCK_APP_TEST, encoding="utf-8")
+    result = run_recipe(tmp_path, f"{sys.executable} app_test.py")
+    assert result.returncode == 0, result.stderr
+    assert "app test passed on the scaled clock" in result.stdout
 
 
 def test_recipe_keeps_the_journal_when_the_app_tests_fail(tmp_path: Path) -> None:

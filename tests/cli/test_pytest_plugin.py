@@ -8,6 +8,8 @@ import time
 
 import pytest
 
+from tests.cli.readme_blocks import block
+
 THIRD_PARTY_TEST = """
 import base64
 
@@ -69,11 +71,13 @@ def test_timeout_says_where_the_event_went(telnyx_mock):
 def test_third_party_suite_dials_records_and_waits_without_sleeping(
     pytester: pytest.Pytester,
 ) -> None:
-    pytester.makepyfile(test_app=THIRD_PARTY_TEST)
+    # README's example runs in the same session: it must pass as written.
+    readme_example = block("Use it from pytest", "python").text
+    pytester.makepyfile(test_app=THIRD_PARTY_TEST, test_readme_example=readme_example)
     started = time.perf_counter()
     result = pytester.runpytest_subprocess("-q", "-p", "no:cacheprovider")
     elapsed = time.perf_counter() - started
-    result.assert_outcomes(passed=4)
+    result.assert_outcomes(passed=5)
     # A 60-second call must not take 60 wall seconds; the real figure is in benchmarks/.
     assert elapsed < 30
 
