@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import time
 
 import pytest
 
@@ -12,6 +11,7 @@ from tests.cli.readme_blocks import block
 
 THIRD_PARTY_TEST = """
 import base64
+import time
 
 from telnyx import Telnyx
 
@@ -21,10 +21,14 @@ def test_records_a_sixty_second_call(telnyx_mock):
     client = Telnyx(api_key=telnyx_mock.api_key, base_url=telnyx_mock.base_url, max_retries=0)
     call = client.calls.dial(connection_id="1", to="+13125550100", from_="+13125550111").data
     started = telnyx_mock.now
+    wall_started = time.monotonic()
     telnyx_mock.wait_for_webhook("call.answered", call.call_control_id)
     client.calls.actions.start_recording(call.call_control_id, format="wav", channels="dual")
     saved = telnyx_mock.wait_for_webhook("call.recording.saved", call.call_control_id)
     assert telnyx_mock.now - started >= 62
+    # 62 simulated seconds passed in less wall time than that: nothing slept (the real
+    # figure, milliseconds, is in benchmarks/).
+    assert time.monotonic() - wall_started < telnyx_mock.now - started
     assert saved.payload["channels"] == "dual"
     event = client.webhooks.unwrap(
         saved.raw.decode(), headers=dict(saved.headers), key=telnyx_mock.public_key
@@ -74,12 +78,8 @@ def test_third_party_suite_dials_records_and_waits_without_sleeping(
     # README's example runs in the same session: it must pass as written.
     readme_example = block("Use it from pytest", "python").text
     pytester.makepyfile(test_app=THIRD_PARTY_TEST, test_readme_example=readme_example)
-    started = time.perf_counter()
     result = pytester.runpytest_subprocess("-q", "-p", "no:cacheprovider")
-    elapsed = time.perf_counter() - started
     result.assert_outcomes(passed=5)
-    # A 60-second call must not take 60 wall seconds; the real figure is in benchmarks/.
-    assert elapsed < 30
 
 
 SEEDED_TEST = """
