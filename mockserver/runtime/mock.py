@@ -8,6 +8,7 @@ Nothing here knows HTTP routes: the web layer holds a MockServer and calls it.
 from __future__ import annotations
 
 import time
+from collections import deque
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 
@@ -16,6 +17,7 @@ from yarl import URL
 from mockserver.audio import synthesis as audio
 from mockserver.audio.recording_files import audio_spec
 from mockserver.config import ServerConfig, allowed_host_names
+from mockserver.core.calls import Call
 from mockserver.core.effects import Effect, SendWebhook, StartTimer, TimerKey
 from mockserver.core.recordings import Recording
 from mockserver.core.scenario import DEFAULT_SCENARIO, Scenario
@@ -29,7 +31,11 @@ from mockserver.runtime.hub import Hub
 from mockserver.runtime.webhooks import DeliveryAttempt, WebhookDispatcher
 from mockserver.spec.validation import SchemaRegistry
 
-__all__ = ["MockServer", "build_mock", "mask_key"]
+__all__ = ["ENDED_CALL_HISTORY", "MockServer", "build_mock", "mask_key"]
+
+# Ended calls the API has forgotten (after call_retention_seconds) that the dashboard can still
+# open: bounded by count, not by time, so a fast --time-scale does not empty the page.
+ENDED_CALL_HISTORY = 200
 
 
 @dataclass
@@ -48,6 +54,7 @@ class MockServer:
     command_log: CommandLog = field(default_factory=CommandLog)
     # Called on reset with the ids of the recordings forgotten (None: every recording).
     reset_hooks: list[Callable[[Collection[str] | None], None]] = field(default_factory=list)
+    forgotten_calls: deque[Call] = field(default_factory=lambda: deque(maxlen=ENDED_CALL_HISTORY))
 
     def __post_init__(self) -> None:
         self.dispatcher.on_journal = self._journaled
@@ -103,7 +110,11 @@ class MockServer:
 
     def _timer_callback(self, key: TimerKey) -> Callable[[], None]:
         def fire() -> None:
+            state = self.simulator.tenants.get(key.tenant)
+            before = state.calls.get(key.call_control_id) if state else None
             effects = self.simulator.fire(key, self.clock.now())
+            if before is not None and state is not None and key.call_control_id not in state.calls:
+                self.forgotten_calls.append(before)  # purged: the dashboard keeps it
             self.apply(effects)
             if not effects:  # a purge, or a change without webhooks: still worth showing
                 self.hub.publish("call", tenant=key.tenant, call_control_id=key.call_control_id)
@@ -128,6 +139,9 @@ class MockServer:
             hook(forgotten)
         self.dispatcher.forget(tenant)
         self.command_log.forget(tenant)
+        kept = [c for c in self.forgotten_calls if tenant is not None and c.tenant != tenant]
+        self.forgotten_calls.clear()
+        self.forgotten_calls.extend(kept)
         self.hub.publish("resync", tenant=tenant)
 
 

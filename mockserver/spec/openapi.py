@@ -274,6 +274,26 @@ def _control_paths() -> dict[str, Any]:
                 "(filters: api_key, call_control_id)",
             )
         },
+        "/_mock/recordings/{recording_id}/waveform": {
+            "get": op(
+                "MockRecordingWaveform",
+                "A saved recording's peak levels per channel (points buckets) and scripted speech",
+                parameters=[
+                    {
+                        "name": "recording_id",
+                        "in": "path",
+                        "required": True,
+                        "schema": {"type": "string"},
+                    },
+                    {
+                        "name": "points",
+                        "in": "query",
+                        "required": False,
+                        "schema": {"type": "integer", "minimum": 1, "maximum": 2000},
+                    },
+                ],
+            )
+        },
         "/_mock/events": {
             "get": op("MockEvents", "Live changes as server-sent events (text/event-stream)")
         },

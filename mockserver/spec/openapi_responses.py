@@ -195,6 +195,8 @@ def _control_error_codes(path: str, method: str) -> list[str]:
         codes.append("404")
     if path.endswith("/clock/advance"):
         codes.append("409")
+    if path.endswith("/waveform"):
+        codes.append("400")  # ?points= out of range
     return codes
 
 

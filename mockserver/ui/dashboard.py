@@ -26,6 +26,8 @@ from typing import Any
 from aiohttp import web
 
 from mockserver import errors
+from mockserver.audio.recording_files import audio_spec
+from mockserver.audio.waveform import MAX_POINTS, waveform
 from mockserver.core.recording_queries import is_completed
 from mockserver.core.recordings import Recording
 from mockserver.core.rendering import call_view_json
@@ -104,6 +106,12 @@ def snapshot(
         for recording in state.recordings.values()
         if call_control_id is None or recording.call_control_id == call_control_id
     ]
+    forgotten = [
+        call
+        for call in mock.forgotten_calls
+        if (tenant is None or call.tenant == tenant)
+        and (call_control_id is None or call.call_control_id == call_control_id)
+    ]
     commands = mock.command_log.entries(tenant=tenant, call_control_id=call_control_id)
     journal = mock.dispatcher.entries(tenant=tenant, call_control_id=call_control_id)
     tenants = {key for key in mock.simulator.tenants}
@@ -118,6 +126,9 @@ def snapshot(
         "calls": [
             _masked(mock, call_view_json(call))
             for call in sorted(calls, key=lambda c: c.start_time)
+        ],
+        "forgotten_calls": [
+            _masked(mock, {**call_view_json(call), "forgotten": True}) for call in forgotten
         ],
         "recordings": [
             _masked(mock, recording_view_json(mock, recording))
@@ -342,9 +353,38 @@ def add_page_routes(app: web.Application) -> None:
     app.router.add_get("/_mock/ui/{name}", asset)
 
 
+def _find_recording(mock: MockServer, recording_id: str) -> Recording | None:
+    for tenant in mock.simulator.tenants.values():
+        found = tenant.recordings.get(recording_id)
+        if found is not None:
+            return found
+    return None
+
+
+async def recording_waveform(request: web.Request) -> web.Response:
+    """Peaks per channel and the scripted speech of a saved recording (``?points=``, <= 2000)."""
+    mock = _mock(request)
+    recording_id = request.match_info["recording_id"]
+    recording = _find_recording(mock, recording_id)
+    if recording is None or not is_completed(recording):
+        raise errors.TelnyxError.single(
+            404,
+            "10005",
+            "Recording not found",
+            f"No saved recording {recording_id}: a waveform exists once it is saved.",
+        )
+    text = request.query.get("points", "600")
+    if not (text.isascii() and text.isdigit() and len(text) <= 5 and 1 <= int(text) <= MAX_POINTS):
+        raise errors.bad_request(f"points must be a whole number from 1 to {MAX_POINTS}.")
+    spec = audio_spec(recording, mock.seed)
+    data = waveform(spec, int(text))
+    return json_response({"data": {"recording_id": recording.id, **data}})
+
+
 def add_routes(app: web.Application) -> None:
     """The data, on the control sub-application: the control token (if any) guards it."""
     app[MOCK].hub.renderer = ChangeRenderer(app[MOCK])
     app.router.add_get("/state", state)
+    app.router.add_get("/recordings/{recording_id}/waveform", recording_waveform)
     app.router.add_get("/events", events)
     app.on_shutdown.append(_close_hub)

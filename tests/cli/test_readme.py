@@ -207,3 +207,10 @@ def test_control_api_table_lists_every_route(harness: Harness) -> None:
         if path.startswith("/_mock/") and not path.startswith("/_mock/ui/")
     }
     assert routes - listed == set()
+
+
+def test_readme_pictures_exist() -> None:
+    pictures = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", README.read_text(encoding="utf-8"))
+    assert pictures, "the README shows the dashboard"
+    for picture in pictures:
+        assert (ROOT / picture).is_file(), picture

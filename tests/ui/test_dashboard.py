@@ -446,3 +446,71 @@ async def test_state_and_page_show_the_webhook_public_key(harness: Harness) -> N
     assert status == 200 and body["public_key"] == snapshot["public_key"]
     async with harness.client.get("/_mock/ui") as response:
         assert 'data-testid="public-key"' in await response.text()
+
+
+# -- waveform and the history of ended calls (issue 15) --------------------------------------
+
+
+async def waveform_of(harness: Harness, recording_id: str, query: str = "") -> tuple[int, Any]:
+    return await harness.get(f"/_mock/recordings/{recording_id}/waveform{query}", key=None)
+
+
+async def test_waveform_of_a_dual_recording_has_two_lanes_and_the_speech(
+    harness: Harness,
+) -> None:
+    call_control_id = await recorded_call(harness)
+    [recording] = (await state(harness))["recordings"]
+    assert recording["call_control_id"] == call_control_id
+    status, body = await waveform_of(harness, recording["id"], "?points=50")
+    assert status == 200, body
+    data = body["data"]
+    assert [lane["label"] for lane in data["lanes"]] == ["inbound", "outbound"]
+    assert all(len(lane["peaks"]) == 50 for lane in data["lanes"])
+    assert all(0 <= peak <= 1 for lane in data["lanes"] for peak in lane["peaks"])
+    assert data["duration_seconds"] == recording["duration_seconds"]
+    assert set(data["speech"]) == {"inbound", "outbound"}
+    for spans in data["speech"].values():
+        assert all(0 <= start < end <= data["duration_seconds"] for start, end in spans)
+
+
+async def test_waveform_of_a_single_recording_has_one_lane(harness: Harness) -> None:
+    call_control_id = await harness.answered_call()
+    await harness.command(call_control_id, "record_start", {"format": "mp3", "channels": "single"})
+    await harness.advance(3)
+    await harness.command(call_control_id, "hangup")
+    await harness.advance(DEFAULT_SCENARIO.recording_saved_delay + 1)
+    [recording] = (await state(harness))["recordings"]
+    status, body = await waveform_of(harness, recording["id"])
+    assert status == 200, body
+    assert len(body["data"]["lanes"]) == 1 and body["data"]["channels"] == 1
+
+
+async def test_waveform_errors_are_telnyx_shaped(harness: Harness) -> None:
+    await recorded_call(harness)
+    [recording] = (await state(harness))["recordings"]
+    status, body = await waveform_of(harness, "no-such-recording")
+    assert status == 404 and body["errors"][0]["code"] == "10005"
+    for points in ("0", "2001", "x", "9" * 5000):
+        status, body = await waveform_of(harness, recording["id"], f"?points={points}")
+        assert status == 400 and "points" in body["errors"][0]["detail"], points
+
+
+async def test_ended_calls_the_api_forgot_stay_in_the_snapshot_until_reset(
+    harness: Harness,
+) -> None:
+    call_control_id = await recorded_call(harness)
+    await harness.advance(601)  # call_retention_seconds: the API forgets it
+    assert (await harness.get(f"/v2/calls/{call_control_id}"))[0] == 404
+    snapshot = await state(harness)
+    assert snapshot["calls"] == []
+    [forgotten] = snapshot["forgotten_calls"]
+    assert forgotten["call_control_id"] == call_control_id and forgotten["forgotten"] is True
+    assert forgotten["state"] == "ended"
+    await harness.post("/_mock/reset", {}, key=None)
+    assert (await state(harness))["forgotten_calls"] == []
+
+
+async def test_the_history_is_bounded_by_count(harness: Harness) -> None:
+    from mockserver.runtime.mock import ENDED_CALL_HISTORY
+
+    assert harness.mock.forgotten_calls.maxlen == ENDED_CALL_HISTORY

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -135,7 +136,7 @@ async def test_dashboard_shows_a_recorded_call_live_and_redelivers(
     await control(harness, "clock/advance", {"seconds": 3})
     await expect(row.get_by_test_id("call-state")).to_have_text("ended")
 
-    saved = page.locator('#webhooks tr[data-event-type="call.recording.saved"]')
+    saved = page.locator('#webhooks tr.event[data-event-type="call.recording.saved"]')
     await expect(saved).to_have_count(1)
     await expect(saved).to_have_attribute("data-outcome", "delivered")
 
@@ -159,10 +160,12 @@ async def test_dashboard_shows_a_recorded_call_live_and_redelivers(
         assert f".{fmt.lower()}?X-Amz-Algorithm=AWS4-HMAC-SHA256&" in href, href
     await screenshot(page, "dashboard-recorded.png")
 
-    # Redeliver: the second attempt appears in the journal.
+    # Redeliver: the event's row counts a second attempt; opening it lists both.
     await saved.get_by_role("button", name="Redeliver").click()
-    await expect(saved).to_have_count(2)
-    await expect(saved.first).to_have_attribute("data-attempt", "2")
+    await expect(saved).to_have_attribute("data-attempts", "2")
+    await expect(saved).to_have_attribute("data-attempt", "2")
+    await saved.get_by_role("button", name="2").click()
+    await expect(page.locator("#webhooks tr.attempt")).to_have_count(2)
     attempts = [
         r.body["meta"]["attempt"]
         for r in harness.receiver.events("call.recording.saved", call_control_id)
@@ -170,8 +173,6 @@ async def test_dashboard_shows_a_recorded_call_live_and_redelivers(
     assert attempts == [1, 2]
     await expect(page.get_by_test_id("message")).to_have_text("redeliver: done")
     await screenshot(page, "dashboard.png")
-    if os.environ.get("MOCKSERVER_DOCS_SCREENSHOT"):  # refresh the README's picture
-        shutil.copyfile(ARTIFACTS / "dashboard.png", ROOT / "docs" / "dashboard.png")
 
     # Filters: another tenant's call is hidden when filtering by ours.
     await harness.dial("KEY_OTHER_TENANT")
@@ -248,3 +249,170 @@ async def test_with_a_control_token_the_page_asks_for_it_and_sends_it(
     await row.get_by_role("button", name="Hang up").click()
     await expect(row.get_by_test_id("call-state")).to_have_text("ended")
     assert prompts == ["prompt"]
+
+
+# -- reading a call: timeline, waveform, grouped attempts, history (issue 15) ----------------
+
+
+def dead_url() -> str:
+    with socket.socket() as closed:  # a port nobody listens on: connection refused
+        closed.bind(("127.0.0.1", 0))
+        return f"http://127.0.0.1:{closed.getsockname()[1]}/a/rather/long/webhook/path/for/the/app"
+
+
+async def recorded_call(
+    harness: Harness, channels: str, fmt: str, seconds: float, **dial: Any
+) -> tuple[str, str]:
+    """A call recorded for ``seconds`` and hung up, its webhooks all attempted: (call, rec)."""
+    call_control_id = (await harness.dial(**dial))["call_control_id"]
+    await control(harness, "clock/advance", {"seconds": 2})
+    status, _ = await harness.command(call_control_id, "record_start", {"format": "ogg"})
+    assert status == 422
+    status, _ = await harness.command(
+        call_control_id, "record_start", {"format": fmt, "channels": channels}
+    )
+    assert status == 200
+    await control(harness, "clock/advance", {"seconds": seconds})
+    assert (await harness.command(call_control_id, "hangup"))[0] == 200
+    await control(harness, "clock/advance", {"seconds": 10})
+    [recording] = harness.mock.simulator.tenant(API_KEY).calls[call_control_id].recordings
+    return call_control_id, recording.id
+
+
+async def assert_no_clipped_column(page: Page, width: int, name: str) -> None:
+    """Every table cell shows all it holds and no panel scrolls sideways (Redeliver visible)."""
+    await page.set_viewport_size({"width": width, "height": 900})
+    await page.wait_for_timeout(300)  # the page redraws 100 ms after a resize
+    clipped = await page.evaluate(
+        """() => {
+        const bad = [];
+        for (const cell of document.querySelectorAll("td, th")) {
+          if (cell.offsetParent === null) continue;  // hidden (a closed <details>)
+          if (cell.scrollWidth > cell.clientWidth + 1)
+            bad.push(`${cell.closest("section").id} cell: ${cell.textContent.slice(0, 60)}`);
+        }
+        for (const section of document.querySelectorAll("section")) {
+          if (section.scrollWidth > section.clientWidth + 1)
+            bad.push(`${section.id} scrolls: ${section.scrollWidth} > ${section.clientWidth}`);
+        }
+        for (const button of document.querySelectorAll("#webhooks button")) {
+          const box = button.getBoundingClientRect();
+          if (box.right > window.innerWidth) bad.push(`${button.textContent} off-screen`);
+        }
+        return bad;
+    }"""
+    )
+    await screenshot(page, name)
+    assert clipped == [], (width, clipped)
+
+
+async def test_timeline_and_waveform_of_finished_calls(
+    make_harness: MakeHarness, page: Page
+) -> None:
+    harness = await make_harness()
+    dual_call, dual_recording = await recorded_call(harness, "dual", "wav", 12)
+    single_call, single_recording = await recorded_call(
+        harness, "single", "mp3", 0.4, webhook_url=dead_url()
+    )
+    await page.goto(str(harness.client.make_url("/_mock/ui")))
+    await expect(page.get_by_test_id("live")).to_have_text("live")
+
+    # The dual call's timeline: states, its recording as a span, both record_starts with their
+    # answers, and every webhook with its attempt.
+    await page.get_by_test_id("timeline-call").select_option(dual_call)
+    timeline = page.get_by_test_id("timeline")
+    await expect(
+        timeline.locator('[data-kind="command"][data-command="record_start"]')
+    ).to_have_count(2)
+    await expect(timeline.locator('[data-kind="command"][data-ok="0"]')).to_have_count(1)
+    await expect(timeline.locator('[data-kind="command"][data-command="hangup"]')).to_have_count(1)
+    await expect(timeline.locator('[data-kind="recording"][data-channels="dual"]')).to_have_count(1)
+    await expect(timeline.locator('[data-kind="state"][data-state="answered"]')).to_have_count(1)
+    saved = timeline.locator('[data-kind="attempt"][data-event-type="call.recording.saved"]')
+    await expect(saved).to_have_count(1)
+    await expect(saved).to_have_attribute("data-outcome", "delivered")
+    # Keyboard: an item takes focus and says what it is.
+    await saved.focus()
+    await expect(page.get_by_test_id("timeline-detail")).to_contain_text(
+        "webhook call.recording.saved attempt 1"
+    )
+
+    # Its waveform: two lanes under the player, with the scripted speech shaded.
+    waveform = page.get_by_test_id("waveform")
+    await page.get_by_test_id("waveform-recording").select_option(dual_recording)
+    lanes = waveform.get_by_test_id("waveform-lane")
+    await expect(lanes).to_have_count(2)
+    assert [await lane.get_attribute("data-label") for lane in await lanes.all()] == [
+        "inbound",
+        "outbound",
+    ]
+    await expect(waveform.get_by_test_id("speech-span").first).to_be_attached()
+    await expect(waveform.get_by_test_id("waveform-audio")).to_be_attached()
+
+    # The single-channel call, whose receiver was down: every attempt on the timeline, one lane.
+    await page.get_by_test_id("timeline-call").select_option(single_call)
+    initiated = timeline.locator('[data-kind="attempt"][data-event-type="call.initiated"]')
+    await expect(initiated).to_have_count(4)  # three attempts and the final verdict
+    await expect(initiated.last).to_have_attribute("data-outcome", "undelivered")
+    await page.get_by_test_id("waveform-recording").select_option(single_recording)
+    await expect(lanes).to_have_count(1)
+    card = page.locator(f'#recordings [data-recording-id="{single_recording}"]')
+    await expect(card.get_by_test_id("duration")).to_have_text("400 ms")  # not "0.0 s"
+
+    # The journal: one row per event; its attempts open on demand.
+    group = page.locator('#webhooks tr.event[data-event-type="call.initiated"]').first
+    await expect(group).to_have_attribute("data-attempts", "4")
+    await group.get_by_role("button", name="4").click()
+    await expect(page.locator("#webhooks tr.attempt")).to_have_count(4)
+
+    # No clipped column at either width (long connection errors wrap), on a real clock no
+    # "Advance clock" (checked elsewhere); the README's picture is the 1,400 px one.
+    await assert_no_clipped_column(page, 1400, "dashboard-1400.png")
+    await assert_no_clipped_column(page, 1000, "dashboard-1000.png")
+    # The README's picture: the dual call at 1,400 px, its timeline and both waveform lanes.
+    await page.set_viewport_size({"width": 1400, "height": 1250})
+    await page.get_by_test_id("filter-call").select_option(dual_call)
+    await page.get_by_test_id("waveform-recording").select_option(dual_recording)
+    await expect(lanes).to_have_count(2)
+    ARTIFACTS.mkdir(exist_ok=True)
+    await page.evaluate("window.scrollTo(0, 0)")
+    await page.screenshot(path=str(ARTIFACTS / "dashboard-readme.png"))
+    if os.environ.get("MOCKSERVER_DOCS_SCREENSHOT"):  # refresh the README's picture
+        shutil.copyfile(ARTIFACTS / "dashboard-readme.png", ROOT / "docs" / "img" / "dashboard.png")
+
+
+async def test_ended_calls_stay_openable_after_the_api_forgets_them(
+    make_harness: MakeHarness, page: Page
+) -> None:
+    harness = await make_harness()
+    call_control_id, _ = await recorded_call(harness, "dual", "wav", 3)
+    await page.goto(str(harness.client.make_url("/_mock/ui")))
+    await expect(page.get_by_test_id("live")).to_have_text("live")
+    await expect(page.locator(f'#calls tr[data-call-id="{call_control_id}"]')).to_have_count(1)
+    await expect(page.get_by_test_id("history")).to_be_hidden()
+    # Ten simulated minutes later the API forgets the call; the page keeps it, in History.
+    await control(harness, "clock/advance", {"seconds": 601})
+    status, _ = await harness.get(f"/v2/calls/{call_control_id}")
+    assert status == 404
+    await expect(page.locator(f'#calls tr[data-call-id="{call_control_id}"]')).to_have_count(0)
+    history = page.get_by_test_id("history")
+    await expect(history).to_be_visible()
+    await history.locator("summary").click()
+    row = page.locator(f'#history tr[data-call-id="{call_control_id}"]')
+    await row.focus()
+    await page.keyboard.press("Enter")  # opens its timeline, keyboard only
+    await expect(page.get_by_test_id("timeline-call")).to_have_value(call_control_id)
+    timeline = page.get_by_test_id("timeline")
+    await expect(timeline.locator('[data-kind="recording"]')).to_have_count(1)
+    # A reload still has it: the server keeps the history, bounded by count.
+    await page.reload()
+    await expect(page.locator(f'#history tr[data-call-id="{call_control_id}"]')).to_have_count(1)
+
+
+async def test_on_a_real_clock_there_is_no_advance_button(
+    make_harness: MakeHarness, page: Page
+) -> None:
+    harness = await make_harness(clock_mode="real")
+    await page.goto(str(harness.client.make_url("/_mock/ui")))
+    await expect(page.get_by_test_id("clock")).to_contain_text("real")
+    await expect(page.get_by_role("button", name="Advance clock")).to_be_hidden()
