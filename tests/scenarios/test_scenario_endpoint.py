@@ -50,3 +50,10 @@ async def test_unknown_bundled_scenario_is_422(harness: Harness) -> None:
     status, body = await harness.post("/_mock/scenario", {"bundled": "nope"}, key=None)
     assert status == 422
     assert body["errors"][0]["detail"].startswith("unknown scenario 'nope'")
+
+
+async def test_a_scenario_without_a_name_is_called_custom(harness: Harness) -> None:
+    status, body = await harness.post("/_mock/scenario", {"call": {"answer_delay": 3}}, key=None)
+    assert (status, body["data"]["name"]) == (200, "custom")
+    status, health = await harness.get("/_mock/health", key=None)
+    assert health["scenario"] == "custom"  # not "request body"
