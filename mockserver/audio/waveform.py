@@ -8,6 +8,7 @@ time (pauses removed, trimmed silence cut), so they line up with the player's ti
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from mockserver.audio.synthesis import (
@@ -21,7 +22,7 @@ from mockserver.audio.synthesis import (
     effective_window,
 )
 
-__all__ = ["MAX_POINTS", "PROBE_SECONDS", "waveform"]
+__all__ = ["MAX_POINTS", "PROBE_SECONDS", "cached_waveform", "waveform"]
 
 MAX_POINTS = 2000
 PROBE_SECONDS = 0.02  # per bucket: two syllable periods of the synthetic voice at most
@@ -81,3 +82,10 @@ def waveform(spec: AudioSpec, points: int) -> dict[str, Any]:
         "beep": beep,
         "segments": len(spec.segments),
     }
+
+
+@lru_cache(maxsize=32)
+def cached_waveform(spec: AudioSpec, points: int) -> dict[str, Any]:
+    """:func:`waveform`, remembered: a saved recording's audio never changes (equal specs give
+    equal bytes), and the dashboard asks again on every redraw of another page or tab."""
+    return waveform(spec, points)

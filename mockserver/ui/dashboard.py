@@ -27,7 +27,7 @@ from aiohttp import web
 
 from mockserver import errors
 from mockserver.audio.recording_files import audio_spec
-from mockserver.audio.waveform import MAX_POINTS, waveform
+from mockserver.audio.waveform import MAX_POINTS, cached_waveform
 from mockserver.core.recording_queries import is_completed
 from mockserver.core.recordings import Recording
 from mockserver.core.rendering import call_view_json
@@ -377,7 +377,9 @@ async def recording_waveform(request: web.Request) -> web.Response:
     if not (text.isascii() and text.isdigit() and len(text) <= 5 and 1 <= int(text) <= MAX_POINTS):
         raise errors.bad_request(f"points must be a whole number from 1 to {MAX_POINTS}.")
     spec = audio_spec(recording, mock.seed)
-    data = waveform(spec, int(text))
+    # Up to a second of pure-Python synthesis on a loaded machine: off the event loop, so
+    # webhooks due meanwhile are not held up.
+    data = await asyncio.to_thread(cached_waveform, spec, int(text))
     return json_response({"data": {"recording_id": recording.id, **data}})
 
 
