@@ -66,6 +66,7 @@ __all__ = [
     "transcription_in_progress",
     "unexpected_error",
     "unsupported_media_type",
+    "waveform_not_found",
     "webhook_not_in_journal",
     "webhook_to_control_api",
     "webhook_url_is_the_mock",
@@ -308,6 +309,16 @@ def recording_not_found(pointer: str = "/recording_id") -> TelnyxError:
         "Recording not found",
         "The recording could not be found. Please check the recording_id and try again.",
         pointer=pointer,
+    )
+
+
+def waveform_not_found(recording_id: str) -> TelnyxError:
+    """The dashboard's waveform: no such recording, or not saved yet (nothing to draw)."""
+    return TelnyxError.single(
+        404,
+        "10005",
+        "Recording not found",
+        f"No saved recording {recording_id}: a waveform exists once it is saved.",
     )
 
 

@@ -367,12 +367,7 @@ async def recording_waveform(request: web.Request) -> web.Response:
     recording_id = request.match_info["recording_id"]
     recording = _find_recording(mock, recording_id)
     if recording is None or not is_completed(recording):
-        raise errors.TelnyxError.single(
-            404,
-            "10005",
-            "Recording not found",
-            f"No saved recording {recording_id}: a waveform exists once it is saved.",
-        )
+        raise errors.waveform_not_found(recording_id)
     text = request.query.get("points", "600")
     if not (text.isascii() and text.isdigit() and len(text) <= 5 and 1 <= int(text) <= MAX_POINTS):
         raise errors.bad_request(f"points must be a whole number from 1 to {MAX_POINTS}.")
