@@ -39,6 +39,8 @@ NOT_RUN = {
     ("", ""): "the route summary at the top, not a program",
     ("Install", "sh"): "pip install from PyPI/a clone: make wheel-test installs the wheel",
     ("How it is built", ""): "a diagram of the layers",
+    ("Run it as a container", "sh"): "needs docker or podman, which the test machine lacks",
+    ("Run it as a container", "yaml"): "docker compose / GitHub Actions service: needs docker",
     ("Run it", "sh"): "make run/test themselves: make test is what runs this suite",
     ("Run it", ""): "sample terminal output",
     ("Verify webhook signatures in the app under test", "python"): "a line of the app's handler",
