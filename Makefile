@@ -28,8 +28,8 @@ run: $(RUNTIME_STAMP)
 	$(BIN)/mockserver --scenario $(SCENARIO) --port $(PORT)
 
 lint: $(STAMP)
-	$(BIN)/ruff check mockserver pytest_telnyx_mock.py tests benchmarks docs/tools/trim_spec.py
-	$(BIN)/ruff format --check mockserver pytest_telnyx_mock.py tests benchmarks docs/tools/trim_spec.py
+	$(BIN)/ruff check mockserver tests benchmarks docs/tools/trim_spec.py
+	$(BIN)/ruff format --check mockserver tests benchmarks docs/tools/trim_spec.py
 
 typecheck: $(STAMP)
 	$(BIN)/mypy

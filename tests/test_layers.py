@@ -25,6 +25,7 @@ LAYERS: dict[str, int] = {
     "pytest_plugin": 5,
     "testing": 5,
     "__main__": 5,
+    "pytest_entry": 5,  # installed as the top-level pytest_telnyx_mock
     "__init__": 5,
 }
 CORE_FORBIDDEN = {"aiohttp", "asyncio", "socket", "time", "threading", "subprocess"}

@@ -76,7 +76,7 @@ def run(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
 def check_wheel(wheel: Path) -> None:
     names = set(zipfile.ZipFile(wheel).namelist())
     wanted = [
-        "pytest_telnyx_mock.py",
+        "pytest_telnyx_mock/__init__.py",
         "mockserver/py.typed",
         "mockserver/__main__.py",
         "mockserver/schemas/record_start.json",

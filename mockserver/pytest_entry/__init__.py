@@ -5,8 +5,9 @@ installed, so it imports nothing but pytest and cannot fail. The server behind t
 (:mod:`mockserver.testing`: aiohttp, jsonschema, PyYAML) is imported when a test first asks for
 ``telnyx_mock``; if that import fails (say a folder named ``mockserver`` on ``sys.path`` hides
 the installed package), the tests that use the fixture fail with the reason and every other test
-runs as usual. It is a top-level module, not ``mockserver.pytest_plugin``, so that such a folder
-cannot hide the plugin itself.
+runs as usual. It is installed as the top-level package ``pytest_telnyx_mock`` (pyproject's
+package-dir maps it to this folder), not imported as ``mockserver.pytest_plugin``, so that such
+a folder cannot hide the plugin itself. Nothing imports it as ``mockserver.pytest_entry``.
 """
 
 from __future__ import annotations
