@@ -88,6 +88,8 @@ def transfer(ctx: Context, call: Call, body: Body, now: float) -> Result:
     )
     leg, effects = start_leg(ctx, request, now)
     leg.bridge_on_answer_to = call
+    # Only legs still ringing can be cancelled: the others need not be kept (bounded memory).
+    call.pending_legs[:] = [p for p in call.pending_legs if p.state is CallState.INITIATED]
     call.pending_legs.append(leg)
     leg.party.takes_turns = not scripts_its_party(leg.scenario)
     return OK, effects

@@ -66,7 +66,17 @@ def create(ctx: Context, tenant: str, body: Body, now: float) -> tuple[Conferenc
     )
     if body.get("start_conference_on_create") is False:
         conference.status = ConferenceStatus.INIT
-    ctx.tenant(tenant).conferences[conference.id] = conference
+    owned = ctx.tenant(tenant).conferences
+    # Ended conferences are forgotten after the call retention, like calls (bounded memory);
+    # their recordings stay listed.
+    expired = [
+        c.id
+        for c in owned.values()
+        if c.ended_at is not None and c.ended_at + ctx.call_retention_seconds <= now
+    ]
+    for conference_id in expired:
+        del owned[conference_id]
+    owned[conference.id] = conference
     effects = ctx.webhook(
         call, events.conference_created(call, conference.id, ctx.ids.uuid4(), now)
     )

@@ -266,3 +266,16 @@ async def test_max_participants_and_an_absurd_duration(make_harness: MakeHarness
         "/v2/conferences", {"call_control_id": third, "name": "x", "max_participants": 1}
     )
     assert (status, codes(data), pointers(data)) == (422, ["10033"], ["/max_participants"])
+
+
+async def test_ended_conferences_are_forgotten_after_the_call_retention(
+    make_harness: MakeHarness,
+) -> None:
+    h = await make_harness(scenario=three_parties(), call_retention_seconds=60)
+    host, second, _ = await dial_parties(h)
+    first = await conference(h, host)
+    await done(h, first, "end")
+    await h.advance(61)
+    await conference(h, second)  # creating another one sweeps the ended one
+    status, data = await act(h, first, "end")
+    assert (status, codes(data)) == (404, ["10005"])
