@@ -653,3 +653,14 @@ def test_bad_connection_flags_are_one_line(
     err = capsys.readouterr().err
     assert err.startswith("mockserver: error: argument --connection: ") and words in err
     assert len(err.splitlines()) == 1
+
+
+async def test_cli_refuses_foreign_hosts_unless_allowed_host_opens_it(launch: Launcher) -> None:
+    evil = {"Host": "attacker.example", "Origin": "http://attacker.example"}
+    default = await launch.start()
+    status, body = await default.get("/_mock/state", evil)
+    assert (status, body["errors"][0]["code"]) == (403, "10010")
+    assert (await default.get("/_mock/health", {"Host": "localhost"}))[0] == 200
+    opened = await launch.start("--allowed-host", "*")
+    status, body = await opened.get("/_mock/health", evil)
+    assert (status, body["status"]) == (200, "ok")
