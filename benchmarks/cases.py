@@ -19,12 +19,12 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
-from mockserver.client import AUTH, advance, dial_many, request_json
-from mockserver.load import LoadResult, closed_loop, percentile, wrk, wrk_available
-from mockserver.procs import Proc, python, rss_mb, start, started
-from mockserver.report import Row
 
-from mockserver import peers as peer_servers
+from benchmarks import peers as peer_servers
+from benchmarks.client import AUTH, advance, dial_many, request_json
+from benchmarks.load import LoadResult, closed_loop, percentile, wrk, wrk_available
+from benchmarks.procs import Proc, python, rss_mb, start, started
+from benchmarks.report import Row
 
 __all__ = [
     "Context",
@@ -169,7 +169,8 @@ def _best_rounds(
 def _share_row(connections: int, m: LoadResult, b: LoadResult, tool: str) -> Row:
     share = m.rps / b.rps
     return Row(
-        f"record_start, {connections} connection{'s' if connections > 1 else ''}",
+        f"record_start, repeated command_id (dedup no-op), {connections} "
+        f"connection{'s' if connections > 1 else ''}",
         _fmt_load(m),
         f"bare aiohttp: {_fmt_load(b)}",
         f"{share:.0%} of bare",
@@ -181,7 +182,7 @@ def _share_row(connections: int, m: LoadResult, b: LoadResult, tool: str) -> Row
 
 def _peers(ctx: Context, mock: Proc, ccid: str, duration: float) -> list[Row]:
     if ctx.time_left() < 90:
-        ctx.notes.append("Prism and WireMock skipped: not enough of the 5-minute budget left.")
+        ctx.notes.append("Prism and WireMock skipped: not enough of the 12-minute budget left.")
         return []
     installed = peer_servers.install()
     ctx.notes += installed.notes
@@ -229,7 +230,7 @@ def _peers(ctx: Context, mock: Proc, ccid: str, duration: float) -> list[Row]:
                     ours = ctx.mock_one_call[connections]
                     rows.append(
                         Row(
-                            f"record_start vs {name}, {connections} conn.",
+                            f"record_start (dedup no-op) vs {name}, {connections} conn.",
                             _fmt_load(ours),
                             _fmt_load(result),
                             f"{ours.rps / result.rps:.1f}× its throughput",
@@ -410,7 +411,7 @@ def live_calls(ctx: Context, count: int = 10_000) -> list[Row]:
         one = alone[connections]
         rows.append(
             Row(
-                f"record_start while {count:,} calls live, {connections} conn.",
+                f"record_start (dedup no-op) while {count:,} calls live, {connections} conn.",
                 _fmt_load(result),
                 f"same process with 1 call: {_fmt_load(one)}",
                 f"p99 {result.p99_ms / one.p99_ms:.2f}×",

@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from mockserver.procs import Proc, started
+from benchmarks.procs import Proc, started
 
 __all__ = ["PEER_DIR", "Peers", "install", "prism", "wiremock"]
 

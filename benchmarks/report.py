@@ -66,13 +66,15 @@ def environment() -> dict[str, str]:
     versions = {
         "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "machine": f"{_cpu()}, {os.cpu_count()} cores, {_memory_gib()} RAM",
+        # Other work on a shared machine skews every ratio: say how busy it was.
+        "load average at start (1/5/15 min)": " / ".join(f"{x:.1f}" for x in os.getloadavg()),
         "OS": f"{platform.system()} {platform.release()}",
         "Python": platform.python_version(),
         "aiohttp": _version("aiohttp"),
         "uvloop": _version("uvloop"),
         "fastjsonschema": _version("fastjsonschema"),
         "jsonschema": _version("jsonschema"),
-        "mockserver": _version("mockserver"),
+        "mockserver": _version("telnyx-mockserver"),
     }
     if shutil.which("wrk"):
         out = subprocess.run(["wrk", "-v"], capture_output=True, text=True, check=False)
