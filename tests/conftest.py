@@ -177,7 +177,10 @@ async def make_harness(receiver: Receiver, schemas: SchemaRegistry) -> AsyncIter
         wall_clock: Callable[[], float] = time.time,
         **config: Any,
     ) -> Harness:
-        settings = {"clock_mode": "manual", "seed": 7, **config}
+        # A generous webhook timeout: attempts are real HTTP on the wall clock, and 2 s (the
+        # server's default) was outlived once on a loaded machine: the retry then put a second
+        # call.initiated in an exact list. Tests of timeouts set their own.
+        settings = {"clock_mode": "manual", "seed": 7, "webhook_timeout_seconds": 60.0, **config}
         mock = build_mock(
             ServerConfig(**settings),
             scenario=scenario,

@@ -32,7 +32,8 @@ from mockserver.spec.scenario_files import ScenarioError, load_scenario
 from mockserver.spec.validation import SchemaRegistry
 
 REPO = Path(__file__).resolve().parents[2]
-TIMEOUT = 10.0  # seconds: the upper bound for any single wait on a child process
+TIMEOUT = 60.0  # seconds: a hang guard for any single wait on a child process (a loaded
+# 2-core machine took 6 s just to import the SDK)
 READY = re.compile(r"mockserver ready on (http://(127\.0\.0\.1|\[::1\]):(\d+))\n")
 
 

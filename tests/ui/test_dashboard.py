@@ -21,7 +21,7 @@ RECORD = {"format": "wav", "channels": "dual"}
 # -- helpers ---------------------------------------------------------------------------------
 
 
-async def next_event(response: ClientResponse, timeout: float = 5.0) -> tuple[str, Any]:
+async def next_event(response: ClientResponse, timeout: float = 30.0) -> tuple[str, Any]:
     """The next server-sent event (name, parsed data); comments and retry lines skipped."""
     name, data = "message", []
     while True:

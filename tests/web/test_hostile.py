@@ -516,9 +516,10 @@ async def test_slow_clients_do_not_stop_the_server_serving_others(
     async with slow_clients(harness, 50, body=body):
         for _ in range(3):
             await asyncio.sleep(0.1)
-            call = await asyncio.wait_for(harness.dial(), 5)
+            # Hang guards: a server held by the slow clients would never answer.
+            call = await asyncio.wait_for(harness.dial(), 30)
             status, data = await asyncio.wait_for(
-                harness.get(f"/v2/calls/{call['call_control_id']}"), 5
+                harness.get(f"/v2/calls/{call['call_control_id']}"), 30
             )
             assert status == 200, data
     assert len(harness.mock.simulator.tenant(API_KEY).calls) == 3  # the slow dials made none
