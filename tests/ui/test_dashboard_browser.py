@@ -18,6 +18,7 @@ import pytest
 
 from mockserver.runtime.mock import mask_key
 from tests.conftest import API_KEY, Harness, MakeHarness
+from tests.web.test_bridge_transfer import answered_customer, contact_centre, transferred
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
@@ -379,6 +380,45 @@ async def test_timeline_and_waveform_of_finished_calls(
     await page.screenshot(path=str(ARTIFACTS / "dashboard-readme.png"))
     if os.environ.get("MOCKSERVER_DOCS_SCREENSHOT"):  # refresh the README's picture
         shutil.copyfile(ARTIFACTS / "dashboard-readme.png", ROOT / "docs" / "img" / "dashboard.png")
+
+
+async def test_timeline_shows_both_legs_of_a_transferred_call_on_one_axis(
+    make_harness: MakeHarness, page: Page
+) -> None:
+    harness = await make_harness(scenario=contact_centre())
+    customer = await answered_customer(harness)
+    agent = await transferred(harness, customer)
+    await harness.advance(10)  # the agent answers after 4 s: bridged, both talk
+    assert (await harness.command(customer, "hangup"))[0] == 200  # the agent's leg ends too
+    await harness.advance(5)
+    await page.goto(str(harness.client.make_url("/_mock/ui")))
+    await expect(page.get_by_test_id("live")).to_have_text("live")
+
+    await page.get_by_test_id("timeline-call").select_option(customer)
+    timeline = page.get_by_test_id("timeline")
+    await expect(timeline.get_by_test_id("lane-call")).to_have_count(1)
+    await expect(timeline.get_by_test_id("lane-leg")).to_have_count(1)
+    # The customer's commands, and each leg's own call.bridged and states, on the one chart.
+    await expect(
+        timeline.locator(f'[data-kind="command"][data-command="transfer"][data-leg="{customer}"]')
+    ).to_have_count(1)
+    for leg in (customer, agent):
+        bridged = f'[data-kind="attempt"][data-event-type="call.bridged"][data-leg="{leg}"]'
+        await expect(timeline.locator(bridged)).to_have_count(1)
+        answered = f'[data-kind="state"][data-state="answered"][data-leg="{leg}"]'
+        await expect(timeline.locator(answered)).to_have_count(1)
+    agent_bridged = timeline.locator(f'[data-event-type="call.bridged"][data-leg="{agent}"]')
+    await agent_bridged.focus()
+    await expect(page.get_by_test_id("timeline-detail")).to_contain_text(
+        "leg B: webhook call.bridged attempt 1"
+    )
+    # Picked from the agent's side, the same session: the agent is A, the customer B.
+    await page.get_by_test_id("timeline-call").select_option(agent)
+    await expect(timeline.get_by_test_id("lane-leg")).to_have_count(1)
+    await expect(
+        timeline.locator(f'[data-kind="command"][data-command="transfer"][data-leg="{customer}"]')
+    ).to_have_count(1)
+    await screenshot(page, "dashboard-timeline-two-legs.png")
 
 
 async def test_ended_calls_stay_openable_after_the_api_forgets_them(

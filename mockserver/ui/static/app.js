@@ -556,21 +556,30 @@ function renderTimeline(f) {
   $("no-timeline").hidden = Boolean(call);
   if (!call) { box.replaceChildren(); box.dataset.signature = ""; return; }
   const id = call.call_control_id;
-  const commands = Array.from(store.commands.values()).filter((c) => c.call_control_id === id);
-  const hooks = Array.from(store.webhooks.values()).filter((w) => w.call_control_id === id);
-  const recordings = Array.from(store.recordings.values()).filter((r) => r.call_control_id === id);
+  // Every leg of the call's session (a transfer's or a bridge's other party) on one axis: the
+  // chosen call first, then the others by start time.
+  const legs = [call, ...allCalls().filter((c) => c.call_control_id !== id && c.tenant === call.tenant
+    && c.call_session_id && c.call_session_id === call.call_session_id)
+    .sort((a, b) => (epoch(a.start_time) || 0) - (epoch(b.start_time) || 0))];
+  const legIds = new Set(legs.map((c) => c.call_control_id));
+  // Legs are lettered A (the chosen call), B, C… in labels when there is more than one.
+  const letter = new Map(legs.map((c, i) => [c.call_control_id, String.fromCharCode(65 + Math.min(i, 25))]));
+  const ofLeg = (callId) => (legs.length > 1 ? `leg ${letter.get(callId)}: ` : "");
+  const commands = Array.from(store.commands.values()).filter((c) => legIds.has(c.call_control_id));
+  const hooks = Array.from(store.webhooks.values()).filter((w) => legIds.has(w.call_control_id));
+  const recordings = Array.from(store.recordings.values()).filter((r) => legIds.has(r.call_control_id));
   const now = store.clock ? epoch(store.clock.now) : null;
-  const times = [epoch(call.start_time), epoch(call.ended_at), ...commands.map((c) => epoch(c.simulated_at)),
+  const times = [...legs.flatMap((c) => [epoch(c.start_time), epoch(c.ended_at)]), ...commands.map((c) => epoch(c.simulated_at)),
     ...hooks.map((w) => epoch(w.simulated_at)), ...recordings.flatMap((r) => [epoch(r.started_at), epoch(r.ended_at)])]
     .filter((t) => t !== null);
-  if (call.is_alive && now !== null) times.push(now);
+  if (legs.some((c) => c.is_alive) && now !== null) times.push(now);
   const t0 = Math.min(...times);
   const span = Math.max(Math.max(...times) - t0, 1) * 1.02;
 
   const gutter = 170;
   const width = Math.max(box.clientWidth || 900, 600);
   // Redraw only when something on it changed: a redraw would take keyboard focus away.
-  const signature = JSON.stringify([id, call.state, commands.length, hooks.length, width, t0, span,
+  const signature = JSON.stringify([id, legs.map((c) => c.state), commands.length, hooks.length, width, t0, span,
     recordings.map((r) => [r.id, r.state, r.ended_at, r.duration_seconds])]);
   if (box.dataset.signature === signature) return;
   box.dataset.signature = signature;
@@ -596,24 +605,33 @@ function renderTimeline(f) {
   }
   const rel = (t) => `+${(t - t0).toFixed(3)} s`;
 
-  // The call's states as spans.
-  let y = newLane("call", "lane-call");
-  const start = epoch(call.start_time);
-  const answered = epoch(call.answered_at);
-  const ended = epoch(call.ended_at);
-  const endOr = ended !== null ? ended : (now !== null ? now : start);
-  const states = [];
-  if (answered !== null) states.push([call.direction === "incoming" ? "parked" : "initiated", start, answered], ["answered", answered, endOr]);
-  else states.push([call.direction === "incoming" ? "parked" : "initiated", start, endOr]);
-  for (const [state, a, b] of states) {
-    const w = Math.max(x(b) - x(a), 2);
-    item("state", `call ${state} ${rel(a)} to ${rel(b)}`, { state }, [
-      svg("rect", { class: `mark ${state}`, x: x(a), y: y + 5, width: w, height: laneHeight - 10, rx: 3 }),
-      w > 60 ? svg("text", { class: "span-label", x: x(a) + 4, y: y + laneHeight / 2 + 4, text: state }) : null]);
-  }
-  if (ended !== null) {
-    item("state", `call ended ${rel(ended)}: ${call.hangup_cause || ""} (${call.hangup_source || ""})`, { state: "ended" }, [
-      svg("rect", { class: "mark ended", x: x(ended) - 2, y: y + 3, width: 4, height: laneHeight - 6 })]);
+  // Each leg's states as spans, one lane per leg.
+  let y = 0;
+  let endOr = null;
+  for (const leg of legs) {
+    const chosen = leg === call;
+    // The leg's far end names it (the gutter fits ~22 characters); hover shows both numbers.
+    const name = legs.length > 1 ? `${letter.get(leg.call_control_id)}: → ${leg.to}` : "call";
+    y = newLane(name.length > 22 ? `${name.slice(0, 21)}…` : name, chosen ? "lane-call" : "lane-leg");
+    const start = epoch(leg.start_time);
+    const answered = epoch(leg.answered_at);
+    const ended = epoch(leg.ended_at);
+    const legEnd = ended !== null ? ended : (now !== null ? now : start);
+    if (chosen) endOr = legEnd;
+    const states = [];
+    if (answered !== null) states.push([leg.direction === "incoming" ? "parked" : "initiated", start, answered], ["answered", answered, legEnd]);
+    else states.push([leg.direction === "incoming" ? "parked" : "initiated", start, legEnd]);
+    const data = { leg: leg.call_control_id };
+    for (const [state, a, b] of states) {
+      const w = Math.max(x(b) - x(a), 2);
+      item("state", `${ofLeg(leg.call_control_id)}call ${state} ${rel(a)} to ${rel(b)}`, { state, ...data }, [
+        svg("rect", { class: `mark ${state}`, x: x(a), y: y + 5, width: w, height: laneHeight - 10, rx: 3 }),
+        w > 60 ? svg("text", { class: "span-label", x: x(a) + 4, y: y + laneHeight / 2 + 4, text: state }) : null]);
+    }
+    if (ended !== null) {
+      item("state", `${ofLeg(leg.call_control_id)}call ended ${rel(ended)}: ${leg.hangup_cause || ""} (${leg.hangup_source || ""})`, { state: "ended", ...data }, [
+        svg("rect", { class: "mark ended", x: x(ended) - 2, y: y + 3, width: 4, height: laneHeight - 6 })]);
+    }
   }
 
   // Recordings as spans.
@@ -623,9 +641,9 @@ function renderTimeline(f) {
     const b = epoch(recording.ended_at) ?? endOr;
     const status = recording.completed ? "completed" : recording.failed ? "failed" : recording.state;
     const length = recording.duration_seconds === null ? "" : ` ${seconds(recording.duration_seconds)}`;
-    const label = `recording ${recording.format} ${recording.channels}${length} ${status} ${rel(a)} to ${rel(b)}`;
+    const label = `${ofLeg(recording.call_control_id)}recording ${recording.format} ${recording.channels}${length} ${status} ${rel(a)} to ${rel(b)}`;
     const w = Math.max(x(b) - x(a), 3);
-    item("recording", label, { recordingId: recording.id, channels: recording.channels, status }, [
+    item("recording", label, { recordingId: recording.id, channels: recording.channels, status, leg: recording.call_control_id }, [
       svg("rect", { class: `mark ${status}`, x: x(a), y: y + 5, width: w, height: laneHeight - 10, rx: 3 }),
       w > 80 ? svg("text", { class: "span-label", x: x(a) + 4, y: y + laneHeight / 2 + 4, text: `${recording.format} · ${recording.channels}${length}` }) : null]);
   }
@@ -637,8 +655,8 @@ function renderTimeline(f) {
     const cx = x(t);
     const cy = y + laneHeight / 2;
     const answer = entry.ok ? `${entry.status} ok` : `${entry.status} ${entry.errors.map((e) => e.code).join(",")}`;
-    const label = `command ${entry.command} ${rel(t)} answered ${answer}`;
-    item("command", label, { command: entry.command, ok: entry.ok ? "1" : "0", status: String(entry.status) }, [
+    const label = `${ofLeg(entry.call_control_id)}command ${entry.command} ${rel(t)} answered ${answer}`;
+    item("command", label, { command: entry.command, ok: entry.ok ? "1" : "0", status: String(entry.status), leg: entry.call_control_id }, [
       svg("path", { class: `mark ${entry.ok ? "ok" : "rejected"}`, d: `M${cx},${cy - 7}L${cx + 7},${cy}L${cx},${cy + 7}L${cx - 7},${cy}Z` }),
       svg("text", { x: cx + 9, y: index % 2 ? cy + 11 : cy - 2, text: `${entry.command} ${entry.status}` })]);
   });
@@ -650,12 +668,12 @@ function renderTimeline(f) {
     events.get(entry.event_id).push(entry);
   }
   for (const attempts of Array.from(events.values()).slice(0, 40)) {
-    y = newLane(attempts[0].event_type, "lane-event");
+    y = newLane(legs.length > 1 ? `${letter.get(attempts[0].call_control_id)}: ${attempts[0].event_type}` : attempts[0].event_type, "lane-event");
     attempts.forEach((entry) => {
       const t = epoch(entry.simulated_at);
       const what = entry.outcome === "delivered" ? `delivered (HTTP ${entry.status})` : `${entry.outcome}${entry.error ? ": " + entry.error : ""}`;
-      const label = `webhook ${entry.event_type} attempt ${entry.attempt} ${rel(t)} to ${entry.url || "no URL"}: ${what}`;
-      item("attempt", label, { eventType: entry.event_type, attempt: String(entry.attempt), outcome: entry.outcome }, [
+      const label = `${ofLeg(entry.call_control_id)}webhook ${entry.event_type} attempt ${entry.attempt} ${rel(t)} to ${entry.url || "no URL"}: ${what}`;
+      item("attempt", label, { eventType: entry.event_type, attempt: String(entry.attempt), outcome: entry.outcome, leg: entry.call_control_id }, [
         svg("circle", { class: `mark ${entry.outcome}`, cx: x(t) + (entry.attempt > 1 ? 0 : 0), cy: y + laneHeight / 2, r: 6 }),
         svg("text", { x: x(t) + 8, y: y + laneHeight / 2 + 4, text: String(entry.attempt) })]);
     });
@@ -663,7 +681,7 @@ function renderTimeline(f) {
 
   const height = top + lane * laneHeight + 4;
   const chart = svg("svg", { width, height, viewBox: `0 0 ${width} ${height}`, role: "list",
-      "aria-label": `Timeline of call ${id}: ${commands.length} commands, ${events.size} webhooks, ${recordings.length} recordings` },
+      "aria-label": `Timeline of call ${id}${legs.length > 1 ? ` and ${legs.length - 1} other leg(s) of its session` : ""}: ${commands.length} commands, ${events.size} webhooks, ${recordings.length} recordings` },
     axis(gutter, plot, span, top, lane * laneHeight), ...lanes, ...items);
   box.replaceChildren(chart);
 }
