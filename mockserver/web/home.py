@@ -30,8 +30,8 @@ def links(request: web.Request) -> dict[str, Any]:
         "dashboard": f"{base}/_mock/ui",
         "openapi": f"{base}/v2/openapi.json",
         "health": f"{base}/_mock/health",
-        "docs": "README.md of the mockserver package (pip show -f mockserver), "
-        f"and Telnyx's own reference: {TELNYX_DOCS}",
+        "docs": "README.md of telnyx-mockserver (its PyPI description; `mockserver --help` "
+        f"explains every flag), and Telnyx's own reference: {TELNYX_DOCS}",
         "sdk": "Telnyx(api_key='KEY_TEST', base_url='" + f"{base}/v2')",
     }
 
