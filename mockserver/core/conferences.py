@@ -25,7 +25,7 @@ from mockserver.core.conference_state import Conference, ConferenceStatus, Parti
 from mockserver.core.context import OK, Body, Context, take_client_state
 from mockserver.core.effects import Effect
 from mockserver.core.parties import Hearing
-from mockserver.core.recording_commands import target_recording, transition
+from mockserver.core.recording_commands import recording_of_leg, target_recording, transition
 from mockserver.core.recordings import (
     Recording,
     RecordingEvent,
@@ -152,20 +152,12 @@ def _record_start(ctx: Context, conference: Conference, body: Body, now: float) 
         custom_file_name=body.get("custom_file_name"),
         initiated_by="StartConferenceRecordingAPI",
     )
-    recording = Recording(
-        id=ctx.ids.uuid4(),
-        tenant=conference.tenant,
-        call_control_id=host.call_control_id,
-        call_leg_id=host.call_leg_id,
-        call_session_id=host.call_session_id,
-        connection_id=host.connection_id,
-        from_number=host.from_number,
-        to=host.to,
-        options=options,
-        started_at=now,
+    recording = recording_of_leg(
+        ctx,
+        host,
+        options,
+        now,
         answered_at=conference.created_at,  # media time zero: the conference's start
-        client_state=host.client_state,
-        scenario=host.scenario.for_recording(options.custom_file_name),
         conference_id=conference.id,
         inbound_hearings=conference.channel_a,  # shared: later joins are heard too
         heard_peers=conference.channel_b,

@@ -9,6 +9,7 @@ goes stale when the recording is paused.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from mockserver import errors
 from mockserver.core import events
@@ -113,24 +114,47 @@ def _stop_on_timer(
     return stop_recording(ctx, call, recording, now, reason)
 
 
+def recording_of_leg(
+    ctx: Context,
+    leg: Call,
+    options: RecordingOptions,
+    now: float,
+    *,
+    answered_at: float,
+    recording_id: str | None = None,
+    **audio: Any,
+) -> Recording:
+    """A new recording made on ``leg``: its ids, numbers, client_state and scenario variant;
+    ``audio`` says what the file hears (played media, peers, hearings)."""
+    return Recording(
+        id=recording_id or ctx.ids.uuid4(),
+        tenant=leg.tenant,
+        call_control_id=leg.call_control_id,
+        call_leg_id=leg.call_leg_id,
+        call_session_id=leg.call_session_id,
+        connection_id=leg.connection_id,
+        from_number=leg.from_number,
+        to=leg.to,
+        options=options,
+        started_at=now,
+        answered_at=answered_at,
+        client_state=leg.client_state,
+        scenario=leg.scenario.for_recording(options.custom_file_name),
+        **audio,
+    )
+
+
 def start_recording(
     ctx: Context, call: Call, options: RecordingOptions, now: float, recording_id: str | None
 ) -> list[Effect]:
     assert call.answered_at is not None
-    recording = Recording(
-        id=recording_id or ctx.ids.uuid4(),
-        tenant=call.tenant,
-        call_control_id=call.call_control_id,
-        call_leg_id=call.call_leg_id,
-        call_session_id=call.call_session_id,
-        connection_id=call.connection_id,
-        from_number=call.from_number,
-        to=call.to,
-        options=options,
-        started_at=now,
+    recording = recording_of_leg(
+        ctx,
+        call,
+        options,
+        now,
+        recording_id=recording_id,
         answered_at=call.answered_at,
-        client_state=call.client_state,
-        scenario=call.scenario.for_recording(options.custom_file_name),
         played_media=call.media.spans,  # shared: what the app plays later is heard too
         # Shared too: a party bridged later is heard from then on, on the outbound track.
         heard_peers=call.heard_peers,
