@@ -21,7 +21,7 @@ from typing import Any
 import aiohttp
 
 from benchmarks import peers as peer_servers
-from benchmarks.client import AUTH, advance, dial_many, request_json
+from benchmarks.client import AUTH, advance, clock_offset, dial_many, request_json
 from benchmarks.load import LoadResult, closed_loop, percentile, wrk, wrk_available
 from benchmarks.procs import Proc, python, rss_mb, start, started
 from benchmarks.report import Row
@@ -249,21 +249,6 @@ def _peers(ctx: Context, mock: Proc, ccid: str, duration: float) -> list[Row]:
 # -- webhook lateness --------------------------------------------------------------------------
 
 
-def _clock_offset(mock_url: str) -> float:
-    """Simulated minus wall time, from the /_mock/clock sample with the shortest round trip."""
-    best: tuple[float, float] | None = None
-    for _ in range(20):
-        before = time.time()
-        status, body = request_json("GET", f"{mock_url}/_mock/clock")
-        after = time.time()
-        assert status == 200
-        sample = (after - before, body["data"]["epoch_seconds"] - (before + after) / 2)
-        if best is None or sample[0] < best[0]:
-            best = sample
-    assert best is not None
-    return best[1]
-
-
 async def _paced_posts(url: str, bodies: list[Any], rate: float) -> None:
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as session:
         began = time.perf_counter()
@@ -311,7 +296,7 @@ def webhook_lateness(
         )
         mock_args = [*MOCK, "--scenario", str(scenario), "--webhook-url", hooks]
         with started(mock_args, ready=MOCK_READY) as mock, started(BARE, ready=BARE_READY) as bare:
-            offset = _clock_offset(mock.url)
+            offset = clock_offset(mock.url)
             for _ in range(rounds):  # alternate: the machine's noise hits both alike
                 request_json("POST", f"{receiver.url}/reset")
                 asyncio.run(_paced_posts(f"{mock.url}/v2/calls", [_dial_body()] * count, rate))

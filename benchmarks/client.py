@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 import urllib.request
 from collections.abc import Sequence
 from typing import Any
@@ -34,6 +35,21 @@ def request_json(
             return response.status, json.loads(response.read() or b"null")
     except urllib.error.HTTPError as exc:
         return exc.code, json.loads(exc.read() or b"null")
+
+
+def clock_offset(mock_url: str) -> float:
+    """Simulated minus wall time, from the /_mock/clock sample with the shortest round trip."""
+    best: tuple[float, float] | None = None
+    for _ in range(20):
+        before = time.time()
+        status, body = request_json("GET", f"{mock_url}/_mock/clock")
+        after = time.time()
+        assert status == 200
+        sample = (after - before, body["data"]["epoch_seconds"] - (before + after) / 2)
+        if best is None or sample[0] < best[0]:
+            best = sample
+    assert best is not None
+    return best[1]
 
 
 def advance(base_url: str, seconds: float) -> None:

@@ -86,12 +86,17 @@ async def _closed_loop(
 
         await asyncio.gather(*(worker() for _ in range(connections)))
         measured = max(1e-9, min(time.perf_counter(), stop_at) - measure_from)
+    return load_result(latencies, statuses, measured)
+
+
+def load_result(latencies: list[float], statuses: dict[int, int], seconds: float) -> LoadResult:
+    """A closed loop's figures from its per-request latencies (s) and status counts."""
     latencies.sort()
     errors = sum(count for status, count in statuses.items() if not 200 <= status < 300)
     return LoadResult(
         requests=len(latencies),
         errors=errors,
-        seconds=measured,
+        seconds=seconds,
         p50_ms=percentile(latencies, 0.50) * 1000,
         p99_ms=percentile(latencies, 0.99) * 1000,
         statuses=statuses,
@@ -238,16 +243,7 @@ async def _real_path_loop(
 
         await asyncio.gather(*(worker(mine, w) for w, mine in enumerate(owned)))
         measured = max(1e-9, min(time.perf_counter(), stop_at) - measure_from)
-    latencies.sort()
-    errors = sum(count for status, count in statuses.items() if not 200 <= status < 300)
-    return LoadResult(
-        requests=len(latencies),
-        errors=errors,
-        seconds=measured,
-        p50_ms=percentile(latencies, 0.50) * 1000,
-        p99_ms=percentile(latencies, 0.99) * 1000,
-        statuses=statuses,
-    )
+    return load_result(latencies, statuses, measured)
 
 
 def real_path_closed_loop(

@@ -31,7 +31,7 @@ from urllib.parse import urlsplit
 
 import aiohttp
 
-from benchmarks.client import AUTH, dial_many, request_json
+from benchmarks.client import AUTH, clock_offset, dial_many, request_json
 from benchmarks.load import (
     LoadResult,
     percentile,
@@ -467,20 +467,6 @@ async def _paced(
     return statuses
 
 
-def _clock_offset(mock_url: str) -> float:
-    best: tuple[float, float] | None = None
-    for _ in range(20):
-        before = time.time()
-        status, body = request_json("GET", f"{mock_url}/_mock/clock")
-        after = time.time()
-        assert status == 200
-        sample = (after - before, body["data"]["epoch_seconds"] - (before + after) / 2)
-        if best is None or sample[0] < best[0]:
-            best = sample
-    assert best is not None
-    return best[1]
-
-
 def _arrivals(receiver_url: str, count: int, timeout: float = 30.0) -> list[list[Any]]:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline and _count(receiver_url) < count:
@@ -514,7 +500,7 @@ def real_path_lateness(
         # A call's next command comes POOL / rate seconds after its last (0.5 s): answered
         # by then even on a busy machine.
         pool = _answered_pool(mock.url, POOL)
-        offset = _clock_offset(mock.url)
+        offset = clock_offset(mock.url)
         hooks = f"{receiver.url}/hooks"
         schedule = (
             b'{"delay": 1.0, "url": "' + hooks.encode() + b'"}'
